@@ -1,0 +1,84 @@
+package dev.sva.addressspace;
+
+import dev.sva.core.Ids;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * A live process. Invariants: its PASID, once allocated, never changes while it lives and is unique
+ * on its node (rule 8; a unique constraint backs the node lock); written only under the node's lock.
+ */
+@Entity
+@Table(name = "address_space")
+public class AddressSpace {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "address_space_seq")
+    @SequenceGenerator(name = "address_space_seq", sequenceName = "address_space_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "node_id", nullable = false)
+    private long nodeId;
+
+    @Column(nullable = false)
+    private int pid;
+
+    private String name;
+
+    private Integer pasid;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected AddressSpace() {
+    }
+
+    public AddressSpace(long nodeId, int pid, String name) {
+        this.nodeId = nodeId;
+        this.pid = pid;
+        this.name = name;
+        this.createdAt = Instant.now();
+    }
+
+    /** Gives this address space its PASID; it keeps it until it exits. */
+    public void assignPasid(int pasid) {
+        if (this.pasid != null) {
+            throw new IllegalStateException("address space " + publicId() + " already has PASID " + this.pasid);
+        }
+        this.pasid = pasid;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String publicId() {
+        return Ids.ADDRESS_SPACE.format(id);
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Integer pasid() {
+        return pasid;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

@@ -1,0 +1,218 @@
+package dev.sva.addressspace;
+
+import dev.sva.bond.BondService;
+import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
+import dev.sva.core.Ids;
+import dev.sva.core.PageRequest;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import dev.sva.core.Problems;
+import dev.sva.core.StateChange;
+import dev.sva.event.EventLog;
+import dev.sva.event.EventType;
+import dev.sva.node.Node;
+import dev.sva.node.NodeService;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.data.domain.Pageable;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Processes: creation, VA regions (mmap/munmap) and exit. Mutations lock the node first. */
+@Service
+public class AddressSpaceService {
+
+    /** {@code vm.max_map_count}'s default: the most regions one process may hold. */
+    public static final int MAX_REGIONS = 65_530;
+    /** {@code PID_MAX_LIMIT} on 64-bit Linux. */
+    public static final int PID_MAX = 4_194_304;
+
+    private final AddressSpaceRepository spaces;
+    private final RegionRepository regions;
+    private final NodeService nodes;
+    private final BondService bonds;
+    private final EventLog events;
+    private final ApplicationEventPublisher publisher;
+
+    AddressSpaceService(AddressSpaceRepository spaces, RegionRepository regions, NodeService nodes, BondService bonds,
+                        EventLog events, ApplicationEventPublisher publisher) {
+        this.spaces = spaces;
+        this.regions = regions;
+        this.nodes = nodes;
+        this.bonds = bonds;
+        this.events = events;
+        this.publisher = publisher;
+    }
+
+    /** Registers a live process; {@code 409 DUPLICATE} while another live process has the pid. */
+    @Transactional
+    public AddressSpace create(String nodeName, Integer pid, String name) {
+        if (pid == null) {
+            throw Problems.invalid("pid", "is required");
+        }
+        if (pid < 1 || pid > PID_MAX) {
+            throw Problems.invalid("pid", "must be between 1 and " + PID_MAX);
+        }
+        if (name != null && name.length() > 255) {
+            throw Problems.invalid("name", "must be at most 255 characters");
+        }
+        Node node = nodes.lock(nodeName);
+        if (spaces.existsByNodeIdAndPid(node.id(), pid)) {
+            throw new ProblemException(ProblemType.DUPLICATE, "process " + pid + " is already live on node " + node.name())
+                    .with("pid", pid);
+        }
+        AddressSpace space = spaces.save(new AddressSpace(node.id(), pid, name));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("pid", pid);
+        data.put("name", name);
+        events.record(node, EventType.ADDRESS_SPACE_CREATED, "addressSpace", space.publicId(), data);
+        publisher.publishEvent(new StateChange.AddressSpacePut(node.id(), space.id()));
+        return space;
+    }
+
+    @Transactional(readOnly = true)
+    public AddressSpace get(String id) {
+        return spaces.findById(Ids.ADDRESS_SPACE.parse(id)).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
+    }
+
+    @Transactional(readOnly = true)
+    public List<AddressSpace> page(String nodeName, PageRequest page) {
+        return spaces.page(nodes.get(nodeName).id(), page.cursorKey(0), page.probe());
+    }
+
+    /**
+     * Process exit: every bond of the address space is revoked with its {@code driverData}
+     * ({@code PROCESS_EXIT}, rule 12), its PASID is freed, its regions go.
+     */
+    @Transactional
+    public void exit(String id) {
+        AddressSpace space = lockAndFind(id);
+        Node node = nodes.byId(space.nodeId());
+        bonds.revokeAddressSpace(node, space.id());
+        regions.deleteAllOf(space.id());
+        spaces.delete(space);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("pid", space.pid());
+        data.put("pasid", space.pasid());
+        events.record(node, EventType.ADDRESS_SPACE_EXITED, "addressSpace", space.publicId(), data);
+        publisher.publishEvent(new StateChange.AddressSpaceRemoved(space.id()));
+    }
+
+    /** mmap: adds a region under the same alignment and overlap rules as DMA mappings, against vaBits. */
+    @Transactional
+    public Region map(String id, long va, long size, long physicalAddress, boolean read, boolean write, boolean pinned) {
+        if (!read && !write) {
+            throw Problems.invalid("read", "a region needs read or write permission");
+        }
+        AddressSpace space = lockAndFind(id);
+        Node node = nodes.byId(space.nodeId());
+        AddressRange range = AddressRange.ofMapping("va", va, size, physicalAddress, node.vaBits());
+        List<Region> overlaps = regions.overlapping(space.id(), Address.sortKey(range.first()), Address.sortKey(range.last()),
+                Pageable.ofSize(8));
+        if (!overlaps.isEmpty()) {
+            throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing region")
+                    .with("regions", overlaps.stream().map(AddressSpaceService::summary).toList());
+        }
+        if (regions.countByAddressSpaceId(space.id()) >= MAX_REGIONS) {
+            throw new ProblemException(ProblemType.MAPPING_LIMIT, "process holds " + MAX_REGIONS + " regions, the limit")
+                    .with("limit", MAX_REGIONS);
+        }
+        Region region = regions.save(new Region(space.id(), range, physicalAddress, read, write, pinned));
+        events.record(node, EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region));
+        publisher.publishEvent(new StateChange.RegionMapped(space.id(), va, size, physicalAddress, read, write, pinned));
+        return region;
+    }
+
+    /**
+     * munmap: removes {@code [va, va + size)}, splitting the regions it cuts; both {@code null} removes
+     * every region. Returns the bytes removed.
+     */
+    @Transactional
+    public long unmap(String id, Long va, Long size) {
+        if ((va == null) != (size == null)) {
+            throw Problems.invalid(va == null ? "va" : "size", "va and size go together; give neither to unmap all");
+        }
+        AddressSpace space = lockAndFind(id);
+        Node node = nodes.byId(space.nodeId());
+        AddressRange cut;
+        if (va == null) {
+            cut = new AddressRange(0, -1L);
+        } else {
+            if (!Address.isPageAligned(va)) {
+                throw Problems.invalid("va", "must be aligned to 4 KiB");
+            }
+            if (!Address.isPageAligned(size)) {
+                throw Problems.invalid("size", "must be a multiple of 4 KiB");
+            }
+            if (size == 0) {
+                return 0;
+            }
+            if (Long.compareUnsigned(va + size - 1, va) < 0) {
+                throw Problems.invalid("size", "va + size wraps past 2^64", "EOVERFLOW");
+            }
+            cut = new AddressRange(va, va + size - 1);
+        }
+        List<Region> hit = regions.overlapping(space.id(), Address.sortKey(cut.first()), Address.sortKey(cut.last()),
+                Pageable.unpaged());
+        long removed = 0;
+        List<Region> kept = new ArrayList<>();
+        for (Region r : hit) {
+            AddressRange range = r.range();
+            long lo = Long.compareUnsigned(range.first(), cut.first()) >= 0 ? range.first() : cut.first();
+            long hi = Long.compareUnsigned(range.last(), cut.last()) <= 0 ? range.last() : cut.last();
+            removed += hi - lo + 1;
+            if (Long.compareUnsigned(range.first(), cut.first()) < 0) {
+                kept.add(r.slice(new AddressRange(range.first(), cut.first() - 1)));
+            }
+            if (Long.compareUnsigned(range.last(), cut.last()) > 0) {
+                kept.add(r.slice(new AddressRange(cut.last() + 1, range.last())));
+            }
+        }
+        if (hit.isEmpty()) {
+            return 0;
+        }
+        regions.deleteAllInBatch(hit);
+        regions.saveAll(kept);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("va", Address.format(cut.first()));
+        data.put("size", cut.size());
+        data.put("unmappedBytes", removed);
+        events.record(node, EventType.MAPPING_REMOVED, "addressSpace", space.publicId(), data);
+        publisher.publishEvent(new StateChange.RegionUnmapped(space.id(), cut.first(), cut.size()));
+        return removed;
+    }
+
+    /** A page of regions in VA order from the cursor (the VA the next page starts at). */
+    @Transactional(readOnly = true)
+    public List<Region> regions(String id, PageRequest page) {
+        AddressSpace space = get(id);
+        long fromKey = page.cursor() == null ? Long.MIN_VALUE : Address.sortKey(Address.parse("cursor", page.cursor()));
+        return regions.pageFrom(space.id(), fromKey, page.probe());
+    }
+
+    public static String nextCursor(Region last) {
+        return Address.format(last.va() + 1);
+    }
+
+    static Map<String, Object> summary(Region r) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("va", Address.format(r.va()));
+        s.put("size", r.size());
+        s.put("physicalAddress", Address.format(r.physicalAddress()));
+        s.put("read", r.read());
+        s.put("write", r.write());
+        s.put("pinned", r.pinned());
+        return s;
+    }
+
+    private AddressSpace lockAndFind(String id) {
+        long key = Ids.ADDRESS_SPACE.parse(id);
+        long nodeId = spaces.nodeIdOf(key).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
+        nodes.lockById(nodeId);
+        return spaces.findById(key).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
+    }
+}

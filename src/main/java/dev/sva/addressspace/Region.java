@@ -1,0 +1,96 @@
+package dev.sva.addressspace;
+
+import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+
+/**
+ * A VA region (VMA) of a process: {@code [va, va + size) → physical}, with permissions, pinned or
+ * demand-paged. VA bounds are stored as {@link Address#sortKey sort keys}.
+ */
+@Entity
+@Table(name = "region")
+public class Region {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "region_seq")
+    @SequenceGenerator(name = "region_seq", sequenceName = "region_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "address_space_id", nullable = false)
+    private long addressSpaceId;
+
+    @Column(name = "first_key", nullable = false)
+    private long firstKey;
+
+    @Column(name = "last_key", nullable = false)
+    private long lastKey;
+
+    @Column(name = "physical_address", nullable = false)
+    private long physicalAddress;
+
+    @Column(name = "can_read", nullable = false)
+    private boolean read;
+
+    @Column(name = "can_write", nullable = false)
+    private boolean write;
+
+    @Column(nullable = false)
+    private boolean pinned;
+
+    protected Region() {
+    }
+
+    public Region(long addressSpaceId, AddressRange range, long physicalAddress, boolean read, boolean write, boolean pinned) {
+        this.addressSpaceId = addressSpaceId;
+        this.firstKey = Address.sortKey(range.first());
+        this.lastKey = Address.sortKey(range.last());
+        this.physicalAddress = physicalAddress;
+        this.read = read;
+        this.write = write;
+        this.pinned = pinned;
+    }
+
+    /** The part of this region inside {@code part}, as a new region with the matching physical offset. */
+    public Region slice(AddressRange part) {
+        return new Region(addressSpaceId, part, physicalAddress + (part.first() - va()), read, write, pinned);
+    }
+
+    public AddressRange range() {
+        return new AddressRange(va(), Address.fromSortKey(lastKey));
+    }
+
+    public long va() {
+        return Address.fromSortKey(firstKey);
+    }
+
+    public long size() {
+        return range().size();
+    }
+
+    public long addressSpaceId() {
+        return addressSpaceId;
+    }
+
+    public long physicalAddress() {
+        return physicalAddress;
+    }
+
+    public boolean read() {
+        return read;
+    }
+
+    public boolean write() {
+        return write;
+    }
+
+    public boolean pinned() {
+        return pinned;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sva.bond;
+
+import dev.sva.core.Ids;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * A device bound to an address space. Invariants: one bond per (device, address space) (rule 10, a
+ * unique constraint); {@code pasid} is the address space's PASID and fits the device; written only
+ * under the node's lock.
+ */
+@Entity
+@Table(name = "bond")
+public class Bond {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "bond_seq")
+    @SequenceGenerator(name = "bond_seq", sequenceName = "bond_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "node_id", nullable = false)
+    private long nodeId;
+
+    @Column(name = "device_id", nullable = false)
+    private long deviceId;
+
+    @Column(name = "address_space_id", nullable = false)
+    private long addressSpaceId;
+
+    @Column(name = "container_id")
+    private Long containerId;
+
+    @Column(nullable = false)
+    private int pasid;
+
+    @Column(nullable = false)
+    private boolean iopf;
+
+    @Column(name = "driver_data")
+    private String driverData;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected Bond() {
+    }
+
+    Bond(long nodeId, long deviceId, long addressSpaceId, Long containerId, int pasid, boolean iopf, String driverData) {
+        this.nodeId = nodeId;
+        this.deviceId = deviceId;
+        this.addressSpaceId = addressSpaceId;
+        this.containerId = containerId;
+        this.pasid = pasid;
+        this.iopf = iopf;
+        this.driverData = driverData;
+        this.createdAt = Instant.now();
+    }
+
+    /** A container bind covering a device already bound to the address space takes the bond over. */
+    void adoptBy(long container) {
+        this.containerId = container;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String publicId() {
+        return Ids.BOND.format(id);
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    public long deviceId() {
+        return deviceId;
+    }
+
+    public long addressSpaceId() {
+        return addressSpaceId;
+    }
+
+    public Long containerId() {
+        return containerId;
+    }
+
+    public int pasid() {
+        return pasid;
+    }
+
+    public boolean iopf() {
+        return iopf;
+    }
+
+    public String driverData() {
+        return driverData;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

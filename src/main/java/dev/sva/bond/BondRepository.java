@@ -1,0 +1,38 @@
+package dev.sva.bond;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+
+public interface BondRepository extends JpaRepository<Bond, Long> {
+
+    @Query("select b.nodeId from Bond b where b.id = :id")
+    Optional<Long> nodeIdOf(long id);
+
+    Optional<Bond> findByDeviceIdAndAddressSpaceId(long deviceId, long addressSpaceId);
+
+    List<Bond> findByDeviceIdInOrderById(Collection<Long> deviceIds);
+
+    List<Bond> findByContainerIdAndDeviceIdInOrderById(long containerId, Collection<Long> deviceIds);
+
+    List<Bond> findByContainerIdAndAddressSpaceIdOrderById(long containerId, long addressSpaceId);
+
+    List<Bond> findByAddressSpaceIdOrderById(long addressSpaceId);
+
+    long countByDeviceIdIn(Collection<Long> deviceIds);
+
+    /** Every bond, for rebuilding derived state at start. */
+    @Query("select b from Bond b order by b.id")
+    List<Bond> everything();
+
+    @Query("""
+            select b from Bond b where b.nodeId = :nodeId and b.id > :after
+              and (:deviceId is null or b.deviceId = :deviceId)
+              and (:addressSpaceId is null or b.addressSpaceId = :addressSpaceId)
+              and (:containerId is null or b.containerId = :containerId)
+            order by b.id""")
+    List<Bond> page(long nodeId, long after, Long deviceId, Long addressSpaceId, Long containerId, Pageable pageable);
+}

@@ -1,0 +1,395 @@
+package dev.sva.bond;
+
+import dev.sva.addressspace.AddressSpace;
+import dev.sva.addressspace.AddressSpaceRepository;
+import dev.sva.container.Container;
+import dev.sva.container.ContainerRepository;
+import dev.sva.core.Ids;
+import dev.sva.core.PageRequest;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import dev.sva.core.Problems;
+import dev.sva.core.StateChange;
+import dev.sva.device.Device;
+import dev.sva.device.DeviceRepository;
+import dev.sva.device.GroupRepository;
+import dev.sva.device.IommuGroup;
+import dev.sva.event.EventLog;
+import dev.sva.event.EventType;
+import dev.sva.node.Node;
+import dev.sva.node.NodeService;
+import dev.sva.policy.Isolation;
+import dev.sva.policy.SvaProperties;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Binds, unbinds and revokes. Public mutations lock the node first; the revocation and replay
+ * methods are called by other features inside their own locked transaction.
+ */
+@Service
+public class BondService {
+
+    public static final int DRIVER_DATA_MAX = 4096;
+
+    public record BindResult(Bond bond, boolean created) {
+    }
+
+    public record ContainerBindResult(int pasid, List<Bond> bonds, boolean created) {
+    }
+
+    private final BondRepository bonds;
+    private final ContainerBondRepository containerBonds;
+    private final DeviceRepository devices;
+    private final GroupRepository groups;
+    private final ContainerRepository containers;
+    private final AddressSpaceRepository spaces;
+    private final NodeService nodes;
+    private final EventLog events;
+    private final ApplicationEventPublisher publisher;
+    private final SvaProperties properties;
+
+    BondService(BondRepository bonds, ContainerBondRepository containerBonds, DeviceRepository devices,
+                GroupRepository groups, ContainerRepository containers, AddressSpaceRepository spaces, NodeService nodes,
+                EventLog events, ApplicationEventPublisher publisher, SvaProperties properties) {
+        this.bonds = bonds;
+        this.containerBonds = containerBonds;
+        this.devices = devices;
+        this.groups = groups;
+        this.containers = containers;
+        this.spaces = spaces;
+        this.nodes = nodes;
+        this.events = events;
+        this.publisher = publisher;
+        this.properties = properties;
+    }
+
+    /**
+     * Binds one device to an address space ({@code iommu_sva_bind_device}). Idempotent: a second bind
+     * answers the existing bond (rule 10). Refused, whatever the policy, when the device's group has
+     * other devices (rule 1); then when the device has no PASID support, iopf without PRI, or no PASID
+     * fits (rules 8, 9, 11).
+     */
+    @Transactional
+    public BindResult bindDevice(String deviceId, String addressSpaceId, boolean iopf, String driverData) {
+        checkDriverData(driverData);
+        long key = Ids.DEVICE.parse(deviceId);
+        Node node = nodes.lockById(devices.nodeIdOf(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId)));
+        Device device = devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
+        AddressSpace space = addressSpace(node, addressSpaceId);
+        var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
+        if (existing.isPresent()) {
+            return new BindResult(existing.get(), false);
+        }
+        List<Device> members = devices.findByGroupIdOrderById(device.groupId());
+        if (members.size() != 1) {
+            throw new ProblemException(ProblemType.GROUP_NOT_SINGLETON, "device " + deviceId + " shares group "
+                    + Ids.GROUP.format(device.groupId()) + " with " + (members.size() - 1)
+                    + " other device(s); bind the container that holds the group instead")
+                    .with("groupId", Ids.GROUP.format(device.groupId()))
+                    .with("devices", members.stream().map(Device::summary).toList());
+        }
+        requireCapable(List.of(device), iopf);
+        int pasid = pasidFor(node, space, List.of(device));
+        Bond bond = create(node, device, space, null, pasid, iopf, driverData);
+        return new BindResult(bond, true);
+    }
+
+    /**
+     * Binds every device of every group attached to a container ({@code bind_group()}), all or
+     * nothing (rules 2 and 3). Idempotent per (container, address space).
+     */
+    @Transactional
+    public ContainerBindResult bindContainer(String containerId, String addressSpaceId, boolean iopf, String driverData) {
+        checkDriverData(driverData);
+        Container container = lockContainer(containerId);
+        Node node = nodes.byId(container.nodeId());
+        AddressSpace space = addressSpace(node, addressSpaceId);
+        if (containerBonds.findByContainerIdAndAddressSpaceId(container.id(), space.id()).isPresent()) {
+            return new ContainerBindResult(space.pasid(),
+                    bonds.findByContainerIdAndAddressSpaceIdOrderById(container.id(), space.id()), false);
+        }
+        List<IommuGroup> attached = groups.findByContainerIdOrderById(container.id());
+        List<Device> members = devices.findByGroupIdInOrderById(attached.stream().map(IommuGroup::id).toList());
+        if (members.isEmpty()) {
+            throw new ProblemException(ProblemType.CONTAINER_EMPTY, "container " + containerId + " has no device to bind")
+                    .with("containerId", containerId);
+        }
+        List<Map<String, Object>> multi = multiDeviceGroups(attached, members);
+        if (!multi.isEmpty() && properties.isolation() == Isolation.STRICT) {
+            throw new ProblemException(ProblemType.UNSAFE_GROUP_BIND, "container " + containerId + " holds " + multi.size()
+                    + " group(s) of several devices, which are not isolated from each other (isolation STRICT)")
+                    .with("groups", multi);
+        }
+        requireCapable(members, iopf);
+        int pasid = pasidFor(node, space, members);
+        List<Bond> made = new ArrayList<>();
+        for (Device device : members) {
+            made.add(bindInContainer(node, device, space, container.id(), pasid, iopf, driverData));
+        }
+        containerBonds.save(new ContainerBond(container.id(), space.id(), iopf, driverData));
+        if (!multi.isEmpty()) {
+            events.record(node, EventType.ISOLATION_WARNING, "container", container.publicId(), Map.of(
+                    "reason", "MULTI_DEVICE_GROUP_BOUND",
+                    "groups", multi,
+                    "detail", "GROUP_AWARE: devices of one group can reach each other's BARs without the IOMMU"));
+        }
+        return new ContainerBindResult(pasid, made, true);
+    }
+
+    /** Unbinds an address space from a container; {@code 404 NOT_FOUND} ({@code ESRCH}) when not bound. */
+    @Transactional
+    public void unbindContainer(String containerId, String addressSpaceId) {
+        Container container = lockContainer(containerId);
+        Node node = nodes.byId(container.nodeId());
+        long asKey = Ids.ADDRESS_SPACE.parse(addressSpaceId);
+        ContainerBond cb = containerBonds.findByContainerIdAndAddressSpaceId(container.id(), asKey)
+                .orElseThrow(() -> new ProblemException(ProblemType.NOT_FOUND, "ESRCH", "address space " + addressSpaceId
+                        + " is not bound to container " + containerId).with("addressSpaceId", addressSpaceId));
+        for (Bond bond : bonds.findByContainerIdAndAddressSpaceIdOrderById(container.id(), asKey)) {
+            remove(node, bond, null);
+        }
+        containerBonds.delete(cb);
+    }
+
+    /** Explicit unbind of one bond ({@code BOND_REMOVED}). */
+    @Transactional
+    public void unbind(String bondId) {
+        long key = Ids.BOND.parse(bondId);
+        Node node = nodes.lockById(bonds.nodeIdOf(key).orElseThrow(() -> Ids.BOND.notFound(bondId)));
+        Bond bond = bonds.findById(key).orElseThrow(() -> Ids.BOND.notFound(bondId));
+        remove(node, bond, null);
+    }
+
+    @Transactional(readOnly = true)
+    public Bond get(String bondId) {
+        return bonds.findById(Ids.BOND.parse(bondId)).orElseThrow(() -> Ids.BOND.notFound(bondId));
+    }
+
+    @Transactional(readOnly = true)
+    public List<Bond> page(String nodeName, String deviceId, String addressSpaceId, String containerId, PageRequest page) {
+        Node node = nodes.get(nodeName);
+        return bonds.page(node.id(), page.cursorKey(0),
+                deviceId == null ? null : Ids.DEVICE.parse(deviceId),
+                addressSpaceId == null ? null : Ids.ADDRESS_SPACE.parse(addressSpaceId),
+                containerId == null ? null : Ids.CONTAINER.parse(containerId), page.probe());
+    }
+
+    // ---- called by other features inside their locked transaction ----
+
+    /** Revokes every bond on these devices. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void revokeOnDevices(Node node, Collection<Long> deviceIds, RevokeReason reason) {
+        for (Bond bond : bonds.findByDeviceIdInOrderById(deviceIds)) {
+            remove(node, bond, reason);
+        }
+    }
+
+    /** Revokes the bonds a container made on these devices (detach, container deletion: rule 13). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void revokeContainerBonds(Node node, long containerId, Collection<Long> deviceIds, RevokeReason reason) {
+        if (deviceIds.isEmpty()) {
+            return;
+        }
+        for (Bond bond : bonds.findByContainerIdAndDeviceIdInOrderById(containerId, deviceIds)) {
+            remove(node, bond, reason);
+        }
+    }
+
+    /** Process exit: revokes every bond of the address space and forgets its container binds (rule 12). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void revokeAddressSpace(Node node, long addressSpaceId) {
+        for (Bond bond : bonds.findByAddressSpaceIdOrderById(addressSpaceId)) {
+            remove(node, bond, RevokeReason.PROCESS_EXIT);
+        }
+        containerBonds.deleteAll(containerBonds.findByAddressSpaceId(addressSpaceId));
+    }
+
+    /** Forgets a deleted container's binds; its device bonds were revoked by the detaches before. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void forgetContainer(Node node, long containerId) {
+        containerBonds.deleteAll(containerBonds.findByContainerIdOrderById(containerId));
+    }
+
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean containerHasBonds(long containerId) {
+        return containerBonds.existsByContainerId(containerId);
+    }
+
+    /**
+     * Replays a container's binds onto the devices of a group being attached (rule 13): every device
+     * must take every bind, else the whole attach fails naming the devices.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void replayOnAttach(Node node, long containerId, List<Device> members) {
+        List<ContainerBond> binds = containerBonds.findByContainerIdOrderById(containerId);
+        if (binds.isEmpty() || members.isEmpty()) {
+            return;
+        }
+        for (ContainerBond cb : binds) {
+            requireCapable(members, cb.iopf());
+        }
+        for (ContainerBond cb : binds) {
+            AddressSpace space = spaces.findById(cb.addressSpaceId()).orElseThrow();
+            int pasid = pasidFor(node, space, members);
+            for (Device device : members) {
+                bindInContainer(node, device, space, containerId, pasid, cb.iopf(), cb.driverData());
+            }
+        }
+    }
+
+    public long countOnDevices(Collection<Long> deviceIds) {
+        return deviceIds.isEmpty() ? 0 : bonds.countByDeviceIdIn(deviceIds);
+    }
+
+    // ---- rules ----
+
+    /**
+     * The address space's PASID, allocated at its first bind as the lowest free value from 1 that
+     * every binding device can carry (rule 8); {@code PASID_OUT_OF_RANGE} when its PASID does not fit
+     * a device, {@code PASID_EXHAUSTED} when none is free (rule 9).
+     */
+    private int pasidFor(Node node, AddressSpace space, List<Device> binding) {
+        if (space.pasid() != null) {
+            int pasid = space.pasid();
+            List<Map<String, Object>> misfit = binding.stream().filter(d -> !d.carries(pasid)).map(BondService::withWidth).toList();
+            if (!misfit.isEmpty()) {
+                throw new ProblemException(ProblemType.PASID_OUT_OF_RANGE, "PASID " + pasid + " of address space "
+                        + space.publicId() + " does not fit " + misfit.size() + " device(s)")
+                        .with("pasid", pasid)
+                        .with("devices", misfit);
+            }
+            return pasid;
+        }
+        int width = node.pasidBits();
+        for (Device d : binding) {
+            width = Math.min(width, d.pasidBits());
+        }
+        int limit = 1 << width;
+        int candidate = 1;
+        for (int used : spaces.pasidsInUse(node.id())) {
+            if (used > candidate) {
+                break;
+            }
+            if (used == candidate) {
+                candidate++;
+            }
+        }
+        if (candidate >= limit) {
+            throw new ProblemException(ProblemType.PASID_EXHAUSTED, "no free PASID below " + limit + " on node " + node.name())
+                    .with("pasidBits", width);
+        }
+        space.assignPasid(candidate);
+        spaces.flush();
+        return candidate;
+    }
+
+    /** SVA and iopf capability of every device; the refusal names all incapable ones (rule 3). */
+    private static void requireCapable(List<Device> devices, boolean iopf) {
+        List<Map<String, Object>> noPasid = devices.stream().filter(d -> d.pasidBits() == 0).map(BondService::withWidth).toList();
+        List<Map<String, Object>> noPri = iopf
+                ? devices.stream().filter(d -> !d.pri()).map(Device::summary).toList()
+                : List.of();
+        if (!noPasid.isEmpty()) {
+            ProblemException e = new ProblemException(ProblemType.SVA_UNSUPPORTED,
+                    noPasid.size() + " device(s) cannot take a PASID (pasidBits 0)").with("devices", noPasid);
+            if (!noPri.isEmpty()) {
+                e.with("iopfUnsupported", noPri);
+            }
+            throw e;
+        }
+        if (!noPri.isEmpty()) {
+            throw new ProblemException(ProblemType.IOPF_UNSUPPORTED,
+                    noPri.size() + " device(s) cannot take I/O page faults (no PRI); bind without iopf and pin the memory")
+                    .with("devices", noPri);
+        }
+    }
+
+    private Bond bindInContainer(Node node, Device device, AddressSpace space, long containerId, int pasid, boolean iopf,
+                                 String driverData) {
+        var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
+        if (existing.isPresent()) {
+            existing.get().adoptBy(containerId);
+            return existing.get();
+        }
+        return create(node, device, space, containerId, pasid, iopf, driverData);
+    }
+
+    private Bond create(Node node, Device device, AddressSpace space, Long containerId, int pasid, boolean iopf,
+                        String driverData) {
+        Bond bond = bonds.save(new Bond(node.id(), device.id(), space.id(), containerId, pasid, iopf, driverData));
+        events.record(node, EventType.BOND_CREATED, "bond", bond.publicId(), describe(bond, null));
+        publisher.publishEvent(new StateChange.Bound(device.id(), pasid, space.id(), iopf));
+        return bond;
+    }
+
+    /** Removes a bond: an explicit unbind ({@code reason == null}) or a revocation. */
+    private void remove(Node node, Bond bond, RevokeReason reason) {
+        bonds.delete(bond);
+        events.record(node, reason == null ? EventType.BOND_REMOVED : EventType.BOND_REVOKED, "bond", bond.publicId(),
+                describe(bond, reason));
+        publisher.publishEvent(new StateChange.Unbound(bond.deviceId(), bond.pasid()));
+    }
+
+    private static Map<String, Object> describe(Bond bond, RevokeReason reason) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        if (reason != null) {
+            data.put("reason", reason.name());
+        }
+        data.put("deviceId", Ids.DEVICE.format(bond.deviceId()));
+        data.put("addressSpaceId", Ids.ADDRESS_SPACE.format(bond.addressSpaceId()));
+        data.put("pasid", bond.pasid());
+        data.put("containerId", Ids.CONTAINER.formatNullable(bond.containerId()));
+        data.put("iopf", bond.iopf());
+        data.put("driverData", bond.driverData());
+        return data;
+    }
+
+    private static Map<String, Object> withWidth(Device d) {
+        Map<String, Object> m = d.summary();
+        m.put("pasidBits", d.pasidBits());
+        return m;
+    }
+
+    private static List<Map<String, Object>> multiDeviceGroups(List<IommuGroup> attached, List<Device> members) {
+        List<Map<String, Object>> multi = new ArrayList<>();
+        for (IommuGroup g : attached) {
+            List<Device> in = members.stream().filter(d -> d.groupId() == g.id()).toList();
+            if (in.size() > 1) {
+                multi.add(Map.of("id", g.publicId(), "devices", in.stream().map(Device::summary).toList()));
+            }
+        }
+        return multi;
+    }
+
+    private AddressSpace addressSpace(Node node, String addressSpaceId) {
+        if (addressSpaceId == null) {
+            throw Problems.invalid("addressSpaceId", "is required");
+        }
+        AddressSpace space = spaces.findById(Ids.ADDRESS_SPACE.parse(addressSpaceId))
+                .orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(addressSpaceId));
+        if (space.nodeId() != node.id()) {
+            throw Problems.crossNode(node.name(), "address space", addressSpaceId, nodes.byId(space.nodeId()).name());
+        }
+        return space;
+    }
+
+    private Container lockContainer(String containerId) {
+        long key = Ids.CONTAINER.parse(containerId);
+        nodes.lockById(containers.nodeIdOf(key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId)));
+        return containers.findById(key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
+    }
+
+    private static void checkDriverData(String driverData) {
+        if (driverData != null && driverData.length() > DRIVER_DATA_MAX) {
+            throw Problems.invalid("driverData", "must be at most " + DRIVER_DATA_MAX + " characters");
+        }
+    }
+}

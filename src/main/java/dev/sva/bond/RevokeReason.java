@@ -1,0 +1,10 @@
+package dev.sva.bond;
+
+/** Why a bond went without its owner asking: carried by {@code BOND_REVOKED} events. */
+public enum RevokeReason {
+    PROCESS_EXIT,
+    DEVICE_REMOVED,
+    GROUP_DETACHED,
+    CONTAINER_DELETED,
+    GROUP_NO_LONGER_SINGLETON
+}

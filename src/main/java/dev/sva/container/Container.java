@@ -1,0 +1,59 @@
+package dev.sva.container;
+
+import dev.sva.core.Ids;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A VFIO container / iommufd IOAS. Written only under its node's lock. */
+@Entity
+@Table(name = "container")
+public class Container {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "container_seq")
+    @SequenceGenerator(name = "container_seq", sequenceName = "container_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "node_id", nullable = false)
+    private long nodeId;
+
+    private String name;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected Container() {
+    }
+
+    public Container(long nodeId, String name) {
+        this.nodeId = nodeId;
+        this.name = name;
+        this.createdAt = Instant.now();
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String publicId() {
+        return Ids.CONTAINER.format(id);
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

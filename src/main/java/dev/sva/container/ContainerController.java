@@ -1,0 +1,144 @@
+package dev.sva.container;
+
+import dev.sva.core.Address;
+import dev.sva.core.Ids;
+import dev.sva.core.Page;
+import dev.sva.core.PageRequest;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1/containers")
+@Tag(name = "Containers", description = "VFIO containers: attached groups and DMA mappings")
+class ContainerController {
+
+    private final ContainerService containers;
+
+    ContainerController(ContainerService containers) {
+        this.containers = containers;
+    }
+
+    record CreateContainer(String node, String name) {
+    }
+
+    record ContainerView(String id, String node, String name, List<String> groups, long mappingCount, Instant createdAt) {
+        static ContainerView of(ContainerService.ContainerState s) {
+            return new ContainerView(s.container().publicId(), s.node(), s.container().name(),
+                    s.groups().stream().map(Ids.GROUP::format).toList(), s.mappingCount(), s.container().createdAt());
+        }
+    }
+
+    record CreateMapping(String iova, @Schema(types = {"integer", "string"}, example = "1048576") Object size,
+                         String physicalAddress, Boolean read, Boolean write) {
+    }
+
+    record MappingView(String iova, long size, String physicalAddress, boolean read, boolean write) {
+        static MappingView of(DmaMapping m) {
+            return new MappingView(Address.format(m.iova()), m.size(), Address.format(m.physicalAddress()), m.read(), m.write());
+        }
+    }
+
+    @PostMapping
+    @Operation(summary = "Create a container")
+    ResponseEntity<ContainerView> create(@RequestBody(required = false) CreateContainer body) {
+        ContainerService.ContainerState s = containers.create(body == null ? null : body.node(), body == null ? null : body.name());
+        return ResponseEntity.created(URI.create("/api/v1/containers/" + s.container().publicId())).body(ContainerView.of(s));
+    }
+
+    @GetMapping
+    @Operation(summary = "List containers of a node (default local), by id")
+    Page<ContainerView> list(@RequestParam(required = false) String node, @RequestParam(required = false) Integer limit,
+                             @RequestParam(required = false) String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return Page.of(containers.page(node, page), page.limit(), s -> Long.toString(s.container().id()), ContainerView::of);
+    }
+
+    @GetMapping("/{id}")
+    @Operation(summary = "Get a container")
+    ContainerView get(@PathVariable String id) {
+        return ContainerView.of(containers.get(id));
+    }
+
+    @DeleteMapping("/{id}")
+    @Operation(summary = "Delete a container", description = "Detaches its groups, revoking the bonds it made "
+            + "(CONTAINER_DELETED), and drops its mappings.")
+    ResponseEntity<Void> delete(@PathVariable String id) {
+        containers.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+
+    @PutMapping("/{id}/groups/{groupId}")
+    @Operation(summary = "Attach a group", description = "201 attached, 200 already attached here. 409 GROUP_NOT_VIABLE "
+            + "(EPERM) lists each device bound to a host driver; 409 GROUP_IN_USE (EINVAL) when another container holds "
+            + "the group. The container's bonds are replayed onto the group's devices, all or nothing (422 SVA_UNSUPPORTED, "
+            + "IOPF_UNSUPPORTED, 409 PASID_OUT_OF_RANGE); under STRICT a multi-device group joining a container that holds "
+            + "bonds answers 409 UNSAFE_GROUP_BIND.")
+    ResponseEntity<ContainerView> attach(@PathVariable String id, @PathVariable String groupId) {
+        boolean attached = containers.attach(id, groupId);
+        ContainerView view = ContainerView.of(containers.get(id));
+        return attached
+                ? ResponseEntity.created(URI.create("/api/v1/containers/" + id + "/groups/" + groupId)).body(view)
+                : ResponseEntity.ok(view);
+    }
+
+    @DeleteMapping("/{id}/groups/{groupId}")
+    @Operation(summary = "Detach a group", description = "Revokes the bonds this container made on its devices "
+            + "(GROUP_DETACHED). 404 when the group is not attached to this container.")
+    ResponseEntity<Void> detach(@PathVariable String id, @PathVariable String groupId) {
+        containers.detach(id, groupId);
+        return ResponseEntity.noContent().build();
+    }
+
+    @PostMapping("/{id}/mappings")
+    @Operation(summary = "Map a DMA range", description = "Without iova the service picks the lowest free, non-zero IOVA "
+            + "aligned to the size rounded up to a power of two. Misaligned, zero size, no permission: 400 "
+            + "VALIDATION_FAILED (EINVAL); wrap past 2^64: 400 (EOVERFLOW); beyond iovaBits: 422 OUT_OF_RANGE; overlap: "
+            + "409 MAPPING_OVERLAP (EEXIST); the 65,536th mapping: 409 MAPPING_LIMIT (ENOSPC).")
+    ResponseEntity<MappingView> map(@PathVariable String id, @RequestBody CreateMapping body) {
+        Long iova = body.iova() == null ? null : Address.parse("iova", body.iova());
+        long size = Address.parseSize("size", body.size());
+        long physical = Address.parse("physicalAddress", body.physicalAddress());
+        DmaMapping m = containers.map(id, iova, size, physical, Boolean.TRUE.equals(body.read()), Boolean.TRUE.equals(body.write()));
+        return ResponseEntity.status(HttpStatus.CREATED)
+                .location(URI.create("/api/v1/containers/" + id + "/mappings?iova=" + Address.format(m.iova()) + "&size=" + m.size()))
+                .body(MappingView.of(m));
+    }
+
+    @GetMapping("/{id}/mappings")
+    @Operation(summary = "List mappings, sorted by IOVA")
+    Page<MappingView> mappings(@PathVariable String id, @RequestParam(required = false) Integer limit,
+                               @RequestParam(required = false) String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return Page.of(containers.mappings(id, page), page.limit(), ContainerService::nextCursor, MappingView::of);
+    }
+
+    record UnmapView(long unmappedBytes, long unmappedCount) {
+    }
+
+    @DeleteMapping("/{id}/mappings")
+    @Operation(summary = "Unmap", description = "Removes every mapping wholly inside [iova, iova+size) and returns the "
+            + "bytes removed; no parameters unmaps all; size 0 removes nothing. A range that would split a mapping "
+            + "answers 409 MAPPING_SPLIT (EINVAL) and removes nothing.")
+    UnmapView unmap(@PathVariable String id, @RequestParam(required = false) String iova,
+                    @RequestParam(required = false) String size) {
+        Long start = iova == null ? null : Address.parse("iova", iova);
+        Long length = size == null ? null : Address.parseSize("size", Address.sizeParam(size));
+        ContainerService.Unmapped u = containers.unmap(id, start, length);
+        return new UnmapView(u.unmappedBytes(), u.unmappedCount());
+    }
+}

@@ -1,0 +1,345 @@
+package dev.sva.container;
+
+import dev.sva.bond.BondService;
+import dev.sva.bond.RevokeReason;
+import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
+import dev.sva.core.Ids;
+import dev.sva.core.PageRequest;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import dev.sva.core.Problems;
+import dev.sva.core.StateChange;
+import dev.sva.device.Device;
+import dev.sva.device.DeviceRepository;
+import dev.sva.device.GroupRepository;
+import dev.sva.device.IommuGroup;
+import dev.sva.event.EventLog;
+import dev.sva.event.EventType;
+import dev.sva.node.Node;
+import dev.sva.node.NodeService;
+import dev.sva.policy.Isolation;
+import dev.sva.policy.SvaProperties;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.data.domain.Pageable;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Containers, group attachment and DMA mappings. Every mutation locks the container's node first.
+ */
+@Service
+public class ContainerService {
+
+    /** {@code dma_entry_limit} of VFIO type1 (rule 17). */
+    public static final int DMA_ENTRY_LIMIT = 65_535;
+
+    public record ContainerState(Container container, String node, List<Long> groups, long mappingCount) {
+    }
+
+    public record Unmapped(long unmappedBytes, long unmappedCount) {
+    }
+
+    private final ContainerRepository containers;
+    private final DmaMappingRepository mappings;
+    private final GroupRepository groups;
+    private final DeviceRepository devices;
+    private final NodeService nodes;
+    private final BondService bonds;
+    private final EventLog events;
+    private final ApplicationEventPublisher publisher;
+    private final SvaProperties properties;
+
+    ContainerService(ContainerRepository containers, DmaMappingRepository mappings, GroupRepository groups,
+                     DeviceRepository devices, NodeService nodes, BondService bonds, EventLog events,
+                     ApplicationEventPublisher publisher, SvaProperties properties) {
+        this.containers = containers;
+        this.mappings = mappings;
+        this.groups = groups;
+        this.devices = devices;
+        this.nodes = nodes;
+        this.bonds = bonds;
+        this.events = events;
+        this.publisher = publisher;
+        this.properties = properties;
+    }
+
+    @Transactional
+    public ContainerState create(String nodeName, String name) {
+        if (name != null && (name.isBlank() || name.length() > 255)) {
+            throw Problems.invalid("name", "must be 1 to 255 characters");
+        }
+        Node node = nodes.lock(nodeName);
+        Container container = containers.save(new Container(node.id(), name));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", name);
+        events.record(node, EventType.CONTAINER_CREATED, "container", container.publicId(), data);
+        return new ContainerState(container, node.name(), List.of(), 0);
+    }
+
+    @Transactional(readOnly = true)
+    public ContainerState get(String id) {
+        Container container = find(id);
+        return state(container, nodes.byId(container.nodeId()).name());
+    }
+
+    @Transactional(readOnly = true)
+    public List<ContainerState> page(String nodeName, PageRequest page) {
+        Node node = nodes.get(nodeName);
+        return containers.page(node.id(), page.cursorKey(0), page.probe()).stream()
+                .map(c -> state(c, node.name()))
+                .toList();
+    }
+
+    /**
+     * Deletes a container: detaches its groups, revoking the bonds it made ({@code CONTAINER_DELETED}),
+     * and drops its mappings and its bonds.
+     */
+    @Transactional
+    public void delete(String id) {
+        Container container = lockAndFind(id);
+        Node node = nodes.byId(container.nodeId());
+        for (IommuGroup group : groups.findByContainerIdOrderById(container.id())) {
+            detach(node, container, group, RevokeReason.CONTAINER_DELETED);
+        }
+        bonds.forgetContainer(node, container.id());
+        int dropped = mappings.deleteAllOf(container.id());
+        containers.delete(container);
+        events.record(node, EventType.CONTAINER_DELETED, "container", container.publicId(), Map.of("mappingsDropped", dropped));
+        publisher.publishEvent(new StateChange.ContainerRemoved(container.id()));
+    }
+
+    /**
+     * Attaches a group ({@code VFIO_GROUP_SET_CONTAINER}); returns false when it was attached here
+     * already. Refused when a member has a host driver (rule 6), when another container holds the
+     * group (rule 7), and, under {@code STRICT}, when a multi-device group would join a container that
+     * holds bonds. The container's bonds are replayed onto the group's devices, all or nothing (rule 13).
+     */
+    @Transactional
+    public boolean attach(String id, String groupId) {
+        Container container = lockAndFind(id);
+        Node node = nodes.byId(container.nodeId());
+        IommuGroup group = groups.findById(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        if (group.nodeId() != node.id()) {
+            throw Problems.crossNode(node.name(), "group", groupId, nodes.byId(group.nodeId()).name());
+        }
+        if (Long.valueOf(container.id()).equals(group.containerId())) {
+            return false;
+        }
+        List<Device> members = devices.findByGroupIdOrderById(group.id());
+        List<Map<String, Object>> hostOwned = members.stream().filter(Device::hasHostDriver).map(Device::summary).toList();
+        if (!hostOwned.isEmpty()) {
+            throw new ProblemException(ProblemType.GROUP_NOT_VIABLE, "group " + groupId + " is not viable: "
+                    + hostOwned.size() + " device(s) are bound to host drivers")
+                    .with("groupId", groupId)
+                    .with("devices", hostOwned);
+        }
+        group.attachTo(container.id());
+        if (properties.isolation() == Isolation.STRICT && members.size() > 1 && bonds.containerHasBonds(container.id())) {
+            throw new ProblemException(ProblemType.UNSAFE_GROUP_BIND, "container " + id + " holds bonds and group " + groupId
+                    + " has " + members.size() + " devices, which are not isolated from each other")
+                    .with("groups", List.of(groupSummary(group, members)));
+        }
+        events.record(node, EventType.GROUP_ATTACHED, "group", groupId, Map.of("containerId", container.publicId()));
+        publisher.publishEvent(new StateChange.GroupAttached(group.id(), container.id()));
+        bonds.replayOnAttach(node, container.id(), members);
+        return true;
+    }
+
+    /** Detaches a group, revoking the bonds this container made on its devices (rule 13). */
+    @Transactional
+    public void detach(String id, String groupId) {
+        Container container = lockAndFind(id);
+        Node node = nodes.byId(container.nodeId());
+        IommuGroup group = groups.findById(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        if (!Long.valueOf(container.id()).equals(group.containerId())) {
+            throw new ProblemException(ProblemType.NOT_FOUND, "group " + groupId + " is not attached to container " + id)
+                    .with("groupId", groupId);
+        }
+        detach(node, container, group, RevokeReason.GROUP_DETACHED);
+    }
+
+    private void detach(Node node, Container container, IommuGroup group, RevokeReason reason) {
+        List<Long> members = devices.findByGroupIdOrderById(group.id()).stream().map(Device::id).toList();
+        bonds.revokeContainerBonds(node, container.id(), members, reason);
+        group.detach();
+        events.record(node, EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()));
+        publisher.publishEvent(new StateChange.GroupDetached(group.id()));
+    }
+
+    /**
+     * Maps {@code [iova, iova + size) → physicalAddress}; {@code iova == null} picks the lowest free,
+     * non-zero IOVA aligned to the size rounded up to a power of two.
+     */
+    @Transactional
+    public DmaMapping map(String id, Long iova, long size, long physicalAddress, boolean read, boolean write) {
+        if (!read && !write) {
+            throw Problems.invalid("read", "a mapping needs read or write permission");
+        }
+        Container container = lockAndFind(id);
+        Node node = nodes.byId(container.nodeId());
+        AddressRange range = iova != null
+                ? AddressRange.ofMapping("iova", iova, size, physicalAddress, node.iovaBits())
+                : AddressRange.ofMapping("iova", pickIova(container.id(), size, node.iovaBits()), size, physicalAddress, node.iovaBits());
+        List<DmaMapping> overlaps = mappings.overlapping(container.id(), Address.sortKey(range.first()),
+                Address.sortKey(range.last()), Pageable.ofSize(8));
+        if (!overlaps.isEmpty()) {
+            throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing mapping")
+                    .with("mappings", overlaps.stream().map(ContainerService::summary).toList());
+        }
+        if (mappings.countByContainerId(container.id()) >= DMA_ENTRY_LIMIT) {
+            throw new ProblemException(ProblemType.MAPPING_LIMIT, "container " + id + " holds " + DMA_ENTRY_LIMIT
+                    + " mappings, the limit").with("limit", DMA_ENTRY_LIMIT);
+        }
+        DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
+        events.record(node, EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
+        publisher.publishEvent(new StateChange.Mapped(container.id(), range.first(), size, physicalAddress, read, write));
+        return mapping;
+    }
+
+    /**
+     * Unmaps every mapping wholly inside {@code [iova, iova + size)}; both {@code null} unmaps all.
+     * A range that would split a mapping removes nothing: {@code 409 MAPPING_SPLIT} (rule 16).
+     */
+    @Transactional
+    public Unmapped unmap(String id, Long iova, Long size) {
+        if ((iova == null) != (size == null)) {
+            throw Problems.invalid(iova == null ? "iova" : "size", "iova and size go together; give neither to unmap all");
+        }
+        Container container = lockAndFind(id);
+        Node node = nodes.byId(container.nodeId());
+        List<DmaMapping> removed;
+        AddressRange range;
+        if (iova == null) {
+            removed = mappings.allOf(container.id());
+            range = new AddressRange(0, -1L);
+        } else {
+            if (!Address.isPageAligned(iova)) {
+                throw Problems.invalid("iova", "must be aligned to 4 KiB");
+            }
+            if (!Address.isPageAligned(size)) {
+                throw Problems.invalid("size", "must be a multiple of 4 KiB");
+            }
+            if (size == 0) {
+                return new Unmapped(0, 0);
+            }
+            if (Long.compareUnsigned(iova + size - 1, iova) < 0) {
+                throw Problems.invalid("size", "iova + size wraps past 2^64", "EOVERFLOW");
+            }
+            range = new AddressRange(iova, iova + size - 1);
+            removed = mappings.overlapping(container.id(), Address.sortKey(range.first()), Address.sortKey(range.last()),
+                    Pageable.unpaged());
+            List<Map<String, Object>> split = removed.stream().filter(m -> !range.contains(m.range()))
+                    .map(ContainerService::summary).toList();
+            if (!split.isEmpty()) {
+                throw new ProblemException(ProblemType.MAPPING_SPLIT, "range " + range + " would split "
+                        + split.size() + " mapping(s); nothing was unmapped").with("mappings", split);
+            }
+        }
+        if (removed.isEmpty()) {
+            return new Unmapped(0, 0);
+        }
+        long bytes = removed.stream().mapToLong(DmaMapping::size).sum();
+        mappings.deleteAllInBatch(removed);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("iova", Address.format(range.first()));
+        data.put("size", range.size());
+        data.put("unmappedBytes", bytes);
+        data.put("unmappedCount", removed.size());
+        events.record(node, EventType.MAPPING_REMOVED, "container", container.publicId(), data);
+        for (DmaMapping m : removed) {
+            publisher.publishEvent(new StateChange.Unmapped(container.id(), m.iova(), m.size()));
+        }
+        return new Unmapped(bytes, removed.size());
+    }
+
+    /**
+     * A page of mappings in IOVA order, starting at the cursor: the IOVA from which the next page
+     * starts, as {@link #nextCursor} renders it.
+     */
+    @Transactional(readOnly = true)
+    public List<DmaMapping> mappings(String id, PageRequest page) {
+        Container container = find(id);
+        long fromKey = page.cursor() == null ? Long.MIN_VALUE : Address.sortKey(Address.parse("cursor", page.cursor()));
+        return mappings.pageFrom(container.id(), fromKey, page.probe());
+    }
+
+    /** The cursor of the page that follows {@code last}. */
+    public static String nextCursor(DmaMapping last) {
+        return Address.format(last.iova() + 1);
+    }
+
+    static Map<String, Object> summary(DmaMapping m) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("iova", Address.format(m.iova()));
+        s.put("size", m.size());
+        s.put("physicalAddress", Address.format(m.physicalAddress()));
+        s.put("read", m.read());
+        s.put("write", m.write());
+        return s;
+    }
+
+    private long pickIova(long containerId, long size, int iovaBits) {
+        if (size <= 0 || !Address.isPageAligned(size)) {
+            return 0; // AddressRange.ofMapping reports the size itself
+        }
+        long align = Long.highestOneBit(size) == size ? size : Long.highestOneBit(size) << 1;
+        if (align <= 0) {
+            throw noFreeIova(size, iovaBits);
+        }
+        long candidate = align;
+        for (DmaMapping m : mappings.allOf(containerId)) {
+            AddressRange r = m.range();
+            if (Long.compareUnsigned(candidate + size - 1, r.first()) < 0) {
+                break;
+            }
+            if (Long.compareUnsigned(r.last(), candidate) >= 0) {
+                long next = r.last() + 1;
+                if (next == 0) {
+                    throw noFreeIova(size, iovaBits);
+                }
+                long aligned = (next + align - 1) & -align;
+                if (Long.compareUnsigned(aligned, next) < 0 || aligned == 0) {
+                    throw noFreeIova(size, iovaBits);
+                }
+                candidate = aligned;
+            }
+        }
+        long last = candidate + size - 1;
+        if (Long.compareUnsigned(last, candidate) < 0 || (iovaBits < 64 && Long.compareUnsigned(last, (1L << iovaBits) - 1) > 0)) {
+            throw noFreeIova(size, iovaBits);
+        }
+        return candidate;
+    }
+
+    private static ProblemException noFreeIova(long size, int iovaBits) {
+        return new ProblemException(ProblemType.OUT_OF_RANGE, "ENOSPC", "no free, size-aligned IOVA range of " + size
+                + " bytes within the node's " + iovaBits + "-bit width")
+                .with("field", "iova")
+                .with("widthBits", iovaBits);
+    }
+
+    private static Map<String, Object> groupSummary(IommuGroup group, List<Device> members) {
+        return Map.of("id", group.publicId(), "devices", members.stream().map(Device::summary).toList());
+    }
+
+    private ContainerState state(Container container, String nodeName) {
+        return new ContainerState(container, nodeName,
+                groups.findByContainerIdOrderById(container.id()).stream().map(IommuGroup::id).toList(),
+                mappings.countByContainerId(container.id()));
+    }
+
+    private Container find(String id) {
+        return containers.findById(Ids.CONTAINER.parse(id)).orElseThrow(() -> Ids.CONTAINER.notFound(id));
+    }
+
+    private Container lockAndFind(String id) {
+        long key = Ids.CONTAINER.parse(id);
+        long nodeId = containers.nodeIdOf(key).orElseThrow(() -> Ids.CONTAINER.notFound(id));
+        nodes.lockById(nodeId);
+        return containers.findById(key).orElseThrow(() -> Ids.CONTAINER.notFound(id));
+    }
+}

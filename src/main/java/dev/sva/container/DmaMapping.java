@@ -1,0 +1,93 @@
+package dev.sva.container;
+
+import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * {@code [iova, iova + size) → physical} in a container ({@code VFIO_IOMMU_MAP_DMA}). The IOVA bounds
+ * are stored as {@link Address#sortKey sort keys} so that the database orders them as unsigned
+ * addresses. Immutable: an unmap removes whole mappings.
+ */
+@Entity
+@Table(name = "dma_mapping")
+public class DmaMapping {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "dma_mapping_seq")
+    @SequenceGenerator(name = "dma_mapping_seq", sequenceName = "dma_mapping_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "container_id", nullable = false)
+    private long containerId;
+
+    @Column(name = "first_key", nullable = false)
+    private long firstKey;
+
+    @Column(name = "last_key", nullable = false)
+    private long lastKey;
+
+    @Column(name = "physical_address", nullable = false)
+    private long physicalAddress;
+
+    @Column(name = "can_read", nullable = false)
+    private boolean read;
+
+    @Column(name = "can_write", nullable = false)
+    private boolean write;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected DmaMapping() {
+    }
+
+    public DmaMapping(long containerId, AddressRange range, long physicalAddress, boolean read, boolean write) {
+        this.containerId = containerId;
+        this.firstKey = Address.sortKey(range.first());
+        this.lastKey = Address.sortKey(range.last());
+        this.physicalAddress = physicalAddress;
+        this.read = read;
+        this.write = write;
+        this.createdAt = Instant.now();
+    }
+
+    public AddressRange range() {
+        return new AddressRange(iova(), Address.fromSortKey(lastKey));
+    }
+
+    public long iova() {
+        return Address.fromSortKey(firstKey);
+    }
+
+    public long size() {
+        return range().size();
+    }
+
+    public long firstKey() {
+        return firstKey;
+    }
+
+    public long containerId() {
+        return containerId;
+    }
+
+    public long physicalAddress() {
+        return physicalAddress;
+    }
+
+    public boolean read() {
+        return read;
+    }
+
+    public boolean write() {
+        return write;
+    }
+}

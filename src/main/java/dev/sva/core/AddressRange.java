@@ -1,0 +1,73 @@
+package dev.sva.core;
+
+/**
+ * An inclusive, non-empty range {@code [first, last]} of unsigned 64-bit addresses. Inclusive, so
+ * that a range ending at 2^64 - 1 needs no 65th bit.
+ */
+public record AddressRange(long first, long last) {
+
+    public AddressRange {
+        if (Long.compareUnsigned(first, last) > 0) {
+            throw new IllegalArgumentException("empty range");
+        }
+    }
+
+    /**
+     * The range {@code [start, start + size)} of a mapping request, validated by the rules of VFIO
+     * type1 v2 and iommufd: 4 KiB alignment of {@code start}, {@code size} and {@code physical},
+     * {@code size > 0}, no wrap past 2^64 ({@code EOVERFLOW}), and inside {@code widthBits}
+     * ({@code OUT_OF_RANGE}).
+     */
+    public static AddressRange ofMapping(String startField, long start, long size, long physical, int widthBits) {
+        if (size == 0) {
+            throw Problems.invalid("size", "must be greater than 0");
+        }
+        if (!Address.isPageAligned(start)) {
+            throw Problems.invalid(startField, "must be aligned to 4 KiB");
+        }
+        if (!Address.isPageAligned(size)) {
+            throw Problems.invalid("size", "must be a multiple of 4 KiB");
+        }
+        if (!Address.isPageAligned(physical)) {
+            throw Problems.invalid("physicalAddress", "must be aligned to 4 KiB");
+        }
+        long last = start + size - 1;
+        if (Long.compareUnsigned(last, start) < 0) {
+            throw Problems.invalid("size", startField + " + size wraps past 2^64", "EOVERFLOW");
+        }
+        if (Long.compareUnsigned(physical + size - 1, physical) < 0) {
+            throw Problems.invalid("size", "physicalAddress + size wraps past 2^64", "EOVERFLOW");
+        }
+        AddressRange range = new AddressRange(start, last);
+        range.requireWithin(startField, widthBits);
+        return range;
+    }
+
+    /** Throws {@code 422 OUT_OF_RANGE} unless the whole range lies below {@code 2^widthBits}. */
+    public void requireWithin(String field, int widthBits) {
+        if (widthBits < 64 && Long.compareUnsigned(last, (1L << widthBits) - 1) > 0) {
+            throw new ProblemException(ProblemType.OUT_OF_RANGE,
+                    field + " range " + this + " exceeds the node's " + widthBits + "-bit address width")
+                    .with("field", field)
+                    .with("widthBits", widthBits);
+        }
+    }
+
+    /** Size in bytes; callers only build ranges below 2^63 bytes long. */
+    public long size() {
+        return last - first + 1;
+    }
+
+    public boolean contains(AddressRange other) {
+        return Long.compareUnsigned(first, other.first) <= 0 && Long.compareUnsigned(other.last, last) <= 0;
+    }
+
+    public boolean overlaps(AddressRange other) {
+        return Long.compareUnsigned(first, other.last) <= 0 && Long.compareUnsigned(other.first, last) <= 0;
+    }
+
+    @Override
+    public String toString() {
+        return "[" + Address.format(first) + ", " + Address.format(last) + "]";
+    }
+}

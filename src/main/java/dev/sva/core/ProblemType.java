@@ -1,0 +1,64 @@
+package dev.sva.core;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * The catalogue of every error the API answers: stable {@code code}, HTTP status, and the errno a
+ * kernel would return for the same misuse. One place, like the "General ioctl format" section of
+ * {@code include/uapi/linux/iommufd.h}; {@link ProblemHandler} is the only place that renders them.
+ */
+public enum ProblemType {
+    VALIDATION_FAILED(HttpStatus.BAD_REQUEST, "EINVAL", "Request is not valid"),
+    NOT_FOUND(HttpStatus.NOT_FOUND, "ENOENT", "No such object"),
+    METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "EINVAL", "Method not allowed"),
+    NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE, "EINVAL", "Not acceptable"),
+    UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "EINVAL", "Unsupported media type"),
+    DUPLICATE(HttpStatus.CONFLICT, "EEXIST", "Already exists"),
+    CROSS_NODE(HttpStatus.UNPROCESSABLE_CONTENT, "EXDEV", "Objects belong to different nodes"),
+    GROUP_OWNED(HttpStatus.CONFLICT, "EBUSY", "Group is owned by a container"),
+    GROUP_BUSY(HttpStatus.CONFLICT, "EBUSY", "Group still has devices"),
+    GROUP_NOT_VIABLE(HttpStatus.CONFLICT, "EPERM", "Group is not viable"),
+    GROUP_IN_USE(HttpStatus.CONFLICT, "EINVAL", "Group is attached to another container"),
+    GROUP_NOT_SINGLETON(HttpStatus.CONFLICT, "EINVAL", "Device shares its IOMMU group"),
+    UNSAFE_GROUP_BIND(HttpStatus.CONFLICT, "EINVAL", "Binding would cover a multi-device group"),
+    CONTAINER_EMPTY(HttpStatus.CONFLICT, "EINVAL", "Container has no device"),
+    SVA_UNSUPPORTED(HttpStatus.UNPROCESSABLE_CONTENT, "EOPNOTSUPP", "Device cannot take a PASID"),
+    IOPF_UNSUPPORTED(HttpStatus.UNPROCESSABLE_CONTENT, "EINVAL", "Device cannot take I/O page faults"),
+    PASID_OUT_OF_RANGE(HttpStatus.CONFLICT, "EOVERFLOW", "PASID does not fit the device"),
+    PASID_EXHAUSTED(HttpStatus.CONFLICT, "ENOSPC", "No free PASID"),
+    OUT_OF_RANGE(HttpStatus.UNPROCESSABLE_CONTENT, "EINVAL", "Address beyond the node's width"),
+    MAPPING_OVERLAP(HttpStatus.CONFLICT, "EEXIST", "Range overlaps an existing mapping"),
+    MAPPING_LIMIT(HttpStatus.CONFLICT, "ENOSPC", "Too many mappings"),
+    MAPPING_SPLIT(HttpStatus.CONFLICT, "EINVAL", "Range would split a mapping"),
+    EVENTS_EXPIRED(HttpStatus.GONE, "ENOENT", "Events no longer kept"),
+    BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
+    INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "EIO", "Internal error");
+
+    private final HttpStatus status;
+    private final String errno;
+    private final String title;
+
+    ProblemType(HttpStatus status, String errno, String title) {
+        this.status = status;
+        this.errno = errno;
+        this.title = title;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    /** The kernel's analogue, unless an instance names a more precise one. */
+    public String errno() {
+        return errno;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The problem's {@code type} URI. */
+    public String uri() {
+        return "urn:sva:problem:" + name();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.sva.device;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+
+public interface DeviceRepository extends JpaRepository<Device, Long> {
+
+    @Query("select d.nodeId from Device d where d.id = :id")
+    Optional<Long> nodeIdOf(long id);
+
+    boolean existsByNodeIdAndBdf(long nodeId, String bdf);
+
+    List<Device> findByGroupIdOrderById(long groupId);
+
+    List<Device> findByGroupIdInOrderById(Collection<Long> groupIds);
+
+    long countByGroupId(long groupId);
+
+    @Query("select d from Device d where d.nodeId = :nodeId and d.id > :after order by d.id")
+    List<Device> page(long nodeId, long after, Pageable pageable);
+
+    @Query("select d from Device d where d.nodeId = :nodeId and d.groupId = :groupId and d.id > :after order by d.id")
+    List<Device> pageInGroup(long nodeId, long groupId, long after, Pageable pageable);
+}

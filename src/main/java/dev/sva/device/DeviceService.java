@@ -1,0 +1,185 @@
+package dev.sva.device;
+
+import dev.sva.bond.BondService;
+import dev.sva.bond.RevokeReason;
+import dev.sva.core.Ids;
+import dev.sva.core.PageRequest;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import dev.sva.core.Problems;
+import dev.sva.core.StateChange;
+import dev.sva.event.EventLog;
+import dev.sva.event.EventType;
+import dev.sva.node.Node;
+import dev.sva.node.NodeService;
+import dev.sva.policy.Isolation;
+import dev.sva.policy.SvaProperties;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Devices: hot-plug (with or without a group), driver binding, hot-unplug. Every mutation locks the
+ * device's node first, so a hot-plug and a bind into the same group are serialised (rules 1 and 5).
+ */
+@Service
+public class DeviceService {
+
+    /** What a caller asks to plug in; BDF and BARs already parsed. */
+    public record NewDevice(String node, Bdf bdf, String groupId, String driver, int pasidBits, boolean pri,
+                            boolean ats, List<Bar> bars) {
+    }
+
+    private final DeviceRepository devices;
+    private final GroupRepository groups;
+    private final NodeService nodes;
+    private final BondService bonds;
+    private final EventLog events;
+    private final ApplicationEventPublisher publisher;
+    private final SvaProperties properties;
+
+    DeviceService(DeviceRepository devices, GroupRepository groups, NodeService nodes, BondService bonds,
+                  EventLog events, ApplicationEventPublisher publisher, SvaProperties properties) {
+        this.devices = devices;
+        this.groups = groups;
+        this.nodes = nodes;
+        this.bonds = bonds;
+        this.events = events;
+        this.publisher = publisher;
+        this.properties = properties;
+    }
+
+    /**
+     * Plugs a device in. Without a group it gets a new singleton group; with one it is hot-plugged
+     * into it (rule 5): it joins the group's container domain, gets no bond, and under {@code STRICT}
+     * the group's bonds are revoked because the group is no longer a singleton.
+     */
+    @Transactional
+    public Device add(NewDevice request) {
+        Node node = nodes.lock(request.node());
+        if (devices.existsByNodeIdAndBdf(node.id(), request.bdf().toString())) {
+            throw new ProblemException(ProblemType.DUPLICATE,
+                    "device " + request.bdf() + " already exists on node " + node.name()).with("bdf", request.bdf().toString());
+        }
+        IommuGroup group;
+        List<Device> peers;
+        if (request.groupId() == null) {
+            group = groups.save(new IommuGroup(node.id()));
+            events.record(node, EventType.GROUP_CREATED, "group", group.publicId(), Map.of());
+            peers = List.of();
+        } else {
+            group = groups.findById(Ids.GROUP.parse(request.groupId()))
+                    .orElseThrow(() -> Ids.GROUP.notFound(request.groupId()));
+            if (group.nodeId() != node.id()) {
+                throw Problems.crossNode(node.name(), "group", request.groupId(), nodes.byId(group.nodeId()).name());
+            }
+            if (group.isAttached() && Device.isHostDriver(request.driver())) {
+                throw groupOwned(group, request.driver());
+            }
+            peers = devices.findByGroupIdOrderById(group.id());
+        }
+        Device device = devices.save(new Device(node.id(), group.id(), request.bdf(), request.driver(),
+                request.pasidBits(), request.pri(), request.ats(), request.bars()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("bdf", device.bdf());
+        data.put("groupId", group.publicId());
+        data.put("driver", device.driver());
+        data.put("hotplug", !peers.isEmpty());
+        events.record(node, EventType.DEVICE_ADDED, "device", device.publicId(), data);
+        publisher.publishEvent(devicePut(device));
+        if (!peers.isEmpty()) {
+            List<Long> peerIds = peers.stream().map(Device::id).toList();
+            if (properties.isolation() == Isolation.STRICT) {
+                bonds.revokeOnDevices(node, peerIds, RevokeReason.GROUP_NO_LONGER_SINGLETON);
+            } else if (bonds.countOnDevices(peerIds) > 0) {
+                events.record(node, EventType.ISOLATION_WARNING, "group", group.publicId(), Map.of(
+                        "reason", "DEVICE_JOINED_BOUND_GROUP",
+                        "deviceId", device.publicId(),
+                        "detail", "device joined a group whose bonds are kept under GROUP_AWARE; it can reach its peers without the IOMMU"));
+            }
+        }
+        return device;
+    }
+
+    /**
+     * Binds a driver ({@code null} unbinds). A host driver on a device whose group is attached to a
+     * container is refused: {@code 409 GROUP_OWNED} ({@code -EBUSY}, rule 6).
+     */
+    @Transactional
+    public Device setDriver(String id, String driver) {
+        Device device = lockAndGet(id);
+        Node node = nodes.byId(device.nodeId());
+        IommuGroup group = groups.findById(device.groupId()).orElseThrow();
+        if (group.isAttached() && Device.isHostDriver(driver)) {
+            throw groupOwned(group, driver);
+        }
+        String previous = device.driver();
+        device.bindDriver(driver);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("driver", driver);
+        data.put("previousDriver", previous);
+        events.record(node, EventType.DEVICE_UPDATED, "device", device.publicId(), data);
+        return device;
+    }
+
+    /** Hot-unplug: the device's bonds are revoked and it leaves its group. */
+    @Transactional
+    public void remove(String id) {
+        Device device = lockAndGet(id);
+        Node node = nodes.byId(device.nodeId());
+        bonds.revokeOnDevices(node, List.of(device.id()), RevokeReason.DEVICE_REMOVED);
+        devices.delete(device);
+        devices.flush();
+        events.record(node, EventType.DEVICE_REMOVED, "device", device.publicId(),
+                Map.of("bdf", device.bdf(), "groupId", Ids.GROUP.format(device.groupId())));
+        publisher.publishEvent(new StateChange.DeviceRemoved(device.id()));
+    }
+
+    @Transactional(readOnly = true)
+    public Device get(String id) {
+        return devices.findById(Ids.DEVICE.parse(id)).orElseThrow(() -> Ids.DEVICE.notFound(id));
+    }
+
+    @Transactional(readOnly = true)
+    public List<Device> page(String nodeName, String groupId, PageRequest page) {
+        Node node = nodes.get(nodeName);
+        long after = page.cursorKey(0);
+        if (groupId == null) {
+            return devices.page(node.id(), after, page.probe());
+        }
+        return devices.pageInGroup(node.id(), Ids.GROUP.parse(groupId), after, page.probe());
+    }
+
+    /** The engine's view of a device. */
+    public static StateChange.DevicePut devicePut(Device device) {
+        List<Bar> bars = device.bars();
+        int[] index = new int[bars.size()];
+        long[] base = new long[bars.size()];
+        long[] size = new long[bars.size()];
+        for (int i = 0; i < bars.size(); i++) {
+            index[i] = bars.get(i).index();
+            base[i] = bars.get(i).base();
+            size[i] = bars.get(i).size();
+        }
+        return new StateChange.DevicePut(device.nodeId(), device.id(), device.groupId(), device.pasidBits(),
+                device.pri(), index, base, size);
+    }
+
+    private Device lockAndGet(String id) {
+        long key = Ids.DEVICE.parse(id);
+        long nodeId = devices.nodeIdOf(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
+        nodes.lockById(nodeId);
+        return devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
+    }
+
+    private static ProblemException groupOwned(IommuGroup group, String driver) {
+        return new ProblemException(ProblemType.GROUP_OWNED, "group " + group.publicId() + " is attached to container "
+                + Ids.CONTAINER.format(group.containerId()) + "; host driver " + driver + " cannot take one of its devices")
+                .with("groupId", group.publicId())
+                .with("containerId", Ids.CONTAINER.format(group.containerId()))
+                .with("driver", driver);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.sva.device;
+
+import dev.sva.bond.BondService;
+import dev.sva.core.Ids;
+import dev.sva.core.PageRequest;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import dev.sva.core.StateChange;
+import dev.sva.event.EventLog;
+import dev.sva.event.EventType;
+import dev.sva.node.Node;
+import dev.sva.node.NodeService;
+import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** IOMMU groups: created empty (to hot-plug into) or with a device, removed only when empty. */
+@Service
+public class GroupService {
+
+    /** A group with what a client asks of it: members, owner, whether it is a singleton and viable. */
+    public record GroupState(IommuGroup group, String node, List<Device> devices, long bondCount) {
+        public boolean singleton() {
+            return devices.size() == 1;
+        }
+
+        /** No device bound to a host driver ({@code VFIO_GROUP_FLAGS_VIABLE}). */
+        public boolean viable() {
+            return devices.stream().noneMatch(Device::hasHostDriver);
+        }
+    }
+
+    private final GroupRepository groups;
+    private final DeviceRepository devices;
+    private final NodeService nodes;
+    private final BondService bonds;
+    private final EventLog events;
+    private final ApplicationEventPublisher publisher;
+
+    GroupService(GroupRepository groups, DeviceRepository devices, NodeService nodes, BondService bonds,
+                 EventLog events, ApplicationEventPublisher publisher) {
+        this.groups = groups;
+        this.devices = devices;
+        this.nodes = nodes;
+        this.bonds = bonds;
+        this.events = events;
+        this.publisher = publisher;
+    }
+
+    @Transactional
+    public GroupState create(String nodeName) {
+        Node node = nodes.lock(nodeName);
+        IommuGroup group = groups.save(new IommuGroup(node.id()));
+        events.record(node, EventType.GROUP_CREATED, "group", group.publicId(), Map.of());
+        return new GroupState(group, node.name(), List.of(), 0);
+    }
+
+    /**
+     * Removes an empty group, detaching it from its container first; {@code 409 GROUP_BUSY} while it
+     * has devices.
+     */
+    @Transactional
+    public void remove(String id) {
+        long key = Ids.GROUP.parse(id);
+        long nodeId = groups.nodeIdOf(key).orElseThrow(() -> Ids.GROUP.notFound(id));
+        Node node = nodes.lockById(nodeId);
+        IommuGroup group = groups.findById(key).orElseThrow(() -> Ids.GROUP.notFound(id));
+        long count = devices.countByGroupId(key);
+        if (count > 0) {
+            throw new ProblemException(ProblemType.GROUP_BUSY, "group " + id + " still has " + count + " device(s)")
+                    .with("groupId", id)
+                    .with("devices", devices.findByGroupIdOrderById(key).stream().map(Device::summary).toList());
+        }
+        if (group.isAttached()) {
+            events.record(node, EventType.GROUP_DETACHED, "group", id,
+                    Map.of("containerId", Ids.CONTAINER.format(group.containerId())));
+            publisher.publishEvent(new StateChange.GroupDetached(key));
+        }
+        groups.delete(group);
+        events.record(node, EventType.GROUP_REMOVED, "group", id, Map.of());
+    }
+
+    @Transactional(readOnly = true)
+    public GroupState get(String id) {
+        IommuGroup group = groups.findById(Ids.GROUP.parse(id)).orElseThrow(() -> Ids.GROUP.notFound(id));
+        return state(group, nodes.byId(group.nodeId()).name());
+    }
+
+    @Transactional(readOnly = true)
+    public List<GroupState> page(String nodeName, PageRequest page) {
+        Node node = nodes.get(nodeName);
+        return groups.page(node.id(), page.cursorKey(0), page.probe()).stream()
+                .map(g -> state(g, node.name()))
+                .toList();
+    }
+
+    private GroupState state(IommuGroup group, String nodeName) {
+        List<Device> members = devices.findByGroupIdOrderById(group.id());
+        long bondCount = members.isEmpty() ? 0 : bonds.countOnDevices(members.stream().map(Device::id).toList());
+        return new GroupState(group, nodeName, members, bondCount);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.sva.device;
+
+import dev.sva.core.Ids;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * An IOMMU group ({@code struct iommu_group}). Invariant: attached to at most one container
+ * (rule 7); written only under its node's lock.
+ */
+@Entity
+@Table(name = "iommu_group")
+public class IommuGroup {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "iommu_group_seq")
+    @SequenceGenerator(name = "iommu_group_seq", sequenceName = "iommu_group_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(name = "node_id", nullable = false)
+    private long nodeId;
+
+    @Column(name = "container_id")
+    private Long containerId;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected IommuGroup() {
+    }
+
+    public IommuGroup(long nodeId) {
+        this.nodeId = nodeId;
+        this.createdAt = Instant.now();
+    }
+
+    /**
+     * Attaches this group to {@code container}; {@code 409 GROUP_IN_USE} when another container holds
+     * it ({@code VFIO_GROUP_SET_CONTAINER} answers {@code -EINVAL}). Returns false when already
+     * attached to this one.
+     */
+    public boolean attachTo(long container) {
+        if (containerId != null) {
+            if (containerId == container) {
+                return false;
+            }
+            throw new ProblemException(ProblemType.GROUP_IN_USE, "group " + publicId() + " is attached to container "
+                    + Ids.CONTAINER.format(containerId))
+                    .with("groupId", publicId())
+                    .with("containerId", Ids.CONTAINER.format(containerId));
+        }
+        containerId = container;
+        return true;
+    }
+
+    public void detach() {
+        containerId = null;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String publicId() {
+        return Ids.GROUP.format(id);
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    public Long containerId() {
+        return containerId;
+    }
+
+    public boolean isAttached() {
+        return containerId != null;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

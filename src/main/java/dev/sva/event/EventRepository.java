@@ -1,0 +1,18 @@
+package dev.sva.event;
+
+import java.util.List;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+
+public interface EventRepository extends JpaRepository<Event, Event.Key> {
+
+    @Query("select e from Event e where e.nodeId = :nodeId and e.seq > :after order by e.seq")
+    List<Event> after(long nodeId, long after, Pageable pageable);
+
+    @Query("select e from Event e where e.nodeId = :nodeId and e.seq > :after and e.type in :types order by e.seq")
+    List<Event> afterOfTypes(long nodeId, long after, java.util.Collection<EventType> types, Pageable pageable);
+
+    @Query("select min(e.seq) from Event e where e.nodeId = :nodeId")
+    Long oldestSeq(long nodeId);
+}

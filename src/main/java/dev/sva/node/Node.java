@@ -1,0 +1,88 @@
+package dev.sva.node;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * One host and its IOMMU. Invariants: widths never change after creation; {@code lastEventSeq} only
+ * grows, one step per event, and is written only by a transaction that holds this row's lock.
+ */
+@Entity
+@Table(name = "node")
+public class Node {
+
+    public static final String DEFAULT = "local";
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "node_seq")
+    @SequenceGenerator(name = "node_seq", sequenceName = "node_seq", allocationSize = 50)
+    private Long id;
+
+    @Column(nullable = false, unique = true)
+    private String name;
+
+    @Column(name = "pasid_bits", nullable = false)
+    private int pasidBits;
+
+    @Column(name = "iova_bits", nullable = false)
+    private int iovaBits;
+
+    @Column(name = "va_bits", nullable = false)
+    private int vaBits;
+
+    @Column(name = "last_event_seq", nullable = false)
+    private long lastEventSeq;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    protected Node() {
+    }
+
+    public Node(String name, int pasidBits, int iovaBits, int vaBits) {
+        this.name = name;
+        this.pasidBits = pasidBits;
+        this.iovaBits = iovaBits;
+        this.vaBits = vaBits;
+        this.createdAt = Instant.now();
+    }
+
+    /** The next event's sequence number; the caller holds this node's lock. */
+    public long nextEventSeq() {
+        return ++lastEventSeq;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int pasidBits() {
+        return pasidBits;
+    }
+
+    public int iovaBits() {
+        return iovaBits;
+    }
+
+    public int vaBits() {
+        return vaBits;
+    }
+
+    public long lastEventSeq() {
+        return lastEventSeq;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.sva.node;
+
+import jakarta.persistence.LockModeType;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.data.domain.Pageable;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Lock;
+import org.springframework.data.jpa.repository.Query;
+
+public interface NodeRepository extends JpaRepository<Node, Long> {
+
+    Optional<Node> findByName(String name);
+
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("select n from Node n where n.name = :name")
+    Optional<Node> lockByName(String name);
+
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("select n from Node n where n.id = :id")
+    Optional<Node> lockById(long id);
+
+    @Query("select n from Node n where n.name > :after order by n.name")
+    List<Node> page(String after, Pageable pageable);
+}

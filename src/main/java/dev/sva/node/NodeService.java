@@ -1,0 +1,98 @@
+package dev.sva.node;
+
+import dev.sva.core.PageRequest;
+import dev.sva.core.ProblemException;
+import dev.sva.core.ProblemType;
+import dev.sva.core.Problems;
+import dev.sva.core.StateChange;
+import dev.sva.event.EventLog;
+import dev.sva.event.EventType;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Creates and finds nodes, and hands out the node lock. Every mutating service calls {@link #lock}
+ * (or {@link #lockById}) before it reads what it is about to change.
+ */
+@Service
+public class NodeService {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
+
+    private final NodeRepository nodes;
+    private final ApplicationEventPublisher publisher;
+
+    NodeService(NodeRepository nodes, ApplicationEventPublisher publisher) {
+        this.nodes = nodes;
+        this.publisher = publisher;
+    }
+
+    @Transactional
+    public Node create(String name, Integer pasidBits, Integer iovaBits, Integer vaBits) {
+        if (name == null) {
+            throw Problems.invalid("name", "is required");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw Problems.invalid("name", "must be a DNS label: lower-case letters, digits, '-' and '.', at most 63 characters");
+        }
+        int pasid = width("pasidBits", pasidBits, 20, 1, 20);
+        int iova = width("iovaBits", iovaBits, 48, 12, 64);
+        int va = width("vaBits", vaBits, 48, 12, 64);
+        if (nodes.findByName(name).isPresent()) {
+            throw new ProblemException(ProblemType.DUPLICATE, "node " + name + " already exists").with("name", name);
+        }
+        Node node = nodes.saveAndFlush(new Node(name, pasid, iova, va));
+        publisher.publishEvent(new StateChange.NodePut(node.id(), pasid, iova, va));
+        return node;
+    }
+
+    @Transactional(readOnly = true)
+    public Node get(String name) {
+        return nodes.findByName(name == null ? Node.DEFAULT : name).orElseThrow(() -> Problems.notFound("node", name));
+    }
+
+    @Transactional(readOnly = true)
+    public List<Node> page(PageRequest page) {
+        return nodes.page(page.cursor() == null ? "" : page.cursor(), page.probe());
+    }
+
+    /**
+     * Locks the named node ({@code null} = the default node) for the rest of the caller's transaction.
+     * Throws {@code 404 NOT_FOUND} when there is no such node.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Node lock(String name) {
+        String n = name == null ? Node.DEFAULT : name;
+        return nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n));
+    }
+
+    /** Locks the node with this key for the rest of the caller's transaction. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Node lockById(long id) {
+        return nodes.lockById(id).orElseThrow(() -> new IllegalStateException("node " + id + " vanished"));
+    }
+
+    @Transactional(readOnly = true)
+    public Node byId(long id) {
+        return nodes.findById(id).orElseThrow(() -> new IllegalStateException("node " + id + " vanished"));
+    }
+
+    /** All nodes, for rebuilding derived state at start. */
+    @Transactional(readOnly = true)
+    public List<Node> all() {
+        return nodes.findAll();
+    }
+
+    private static int width(String field, Integer value, int dflt, int min, int max) {
+        int v = value == null ? dflt : value;
+        if (v < min || v > max) {
+            throw Problems.invalid(field, "must be between " + min + " and " + max);
+        }
+        return v;
+    }
+}
