@@ -1,0 +1,4 @@
+package dev.sva.bond;
+
+class SeedStoryH2Test extends SeedStoryTests {
+}

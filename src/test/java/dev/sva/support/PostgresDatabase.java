@@ -1,0 +1,129 @@
+package dev.sva.support;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.springframework.boot.test.util.TestPropertyValues;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * The PostgreSQL the tests use, found once per JVM. Every test JVM gets a schema of its own, dropped
+ * when the JVM exits, so runs never see each other's rows.
+ */
+public final class PostgresDatabase {
+
+    private static final boolean CI = "true".equalsIgnoreCase(System.getenv("CI"));
+    private static volatile PostgresDatabase instance;
+    private static volatile String unavailable;
+
+    final String url;
+    final String user;
+    final String password;
+    final String schema = "sva_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+    private PostgresDatabase(String url, String user, String password) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+    }
+
+    static synchronized PostgresDatabase get() {
+        if (instance != null || unavailable != null) {
+            return instance;
+        }
+        try {
+            if (dockerAvailable()) {
+                PostgreSQLContainer container = new PostgreSQLContainer("postgres:16-alpine");
+                container.start();
+                Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+                instance = new PostgresDatabase(container.getJdbcUrl(), container.getUsername(), container.getPassword());
+            } else {
+                String url = env("SVA_TEST_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+                PostgresDatabase db = new PostgresDatabase(url, env("SVA_TEST_PG_USER", "postgres"), env("SVA_TEST_PG_PASSWORD", ""));
+                try (Connection ignored = db.connect()) {
+                    instance = db;
+                }
+            }
+            instance.createSchema();
+        } catch (Exception | LinkageError e) {
+            unavailable = e.toString();
+        }
+        return instance;
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection(url, user, password);
+    }
+
+    private void createSchema() throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Connection c = connect(); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            } catch (SQLException ignored) {
+                // the server went first; nothing to clean
+            }
+        }));
+    }
+
+    String jdbcUrl() {
+        return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    /** Skips PostgreSQL tests where none is reachable, visibly; under {@code CI=true} lets them run and fail. */
+    public static final class Condition implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            if (get() != null) {
+                return ConditionEvaluationResult.enabled("PostgreSQL at " + instance.url);
+            }
+            String message = "PostgreSQL not reachable (" + unavailable + "); set SVA_TEST_PG_URL or start one";
+            if (CI) {
+                return ConditionEvaluationResult.enabled("CI=true: running anyway so that the missing PostgreSQL fails the build: " + message);
+            }
+            System.err.println("SKIPPED PostgreSQL tests: " + message);
+            return ConditionEvaluationResult.disabled("SKIPPED: " + message);
+        }
+    }
+
+    /** Points the Spring context at the PostgreSQL schema; fails the context when there is none. */
+    public static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+        @Override
+        public void initialize(ConfigurableApplicationContext context) {
+            PostgresDatabase db = get();
+            if (db == null) {
+                throw new IllegalStateException("PostgreSQL tests need a PostgreSQL server: " + unavailable);
+            }
+            TestPropertyValues.of(
+                    "spring.datasource.url=" + db.jdbcUrl(),
+                    "spring.datasource.username=" + db.user,
+                    "spring.datasource.password=" + db.password,
+                    "spring.flyway.schemas=" + db.schema,
+                    "spring.flyway.default-schema=" + db.schema
+            ).applyTo(context);
+        }
+    }
+}
