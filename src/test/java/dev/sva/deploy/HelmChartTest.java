@@ -1,0 +1,276 @@
+package dev.sva.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.sva.deploy.DeployYaml.at;
+import static dev.sva.deploy.DeployYaml.listAt;
+import static dev.sva.deploy.DeployYaml.map;
+import static dev.sva.deploy.DeployYaml.mapAt;
+import static dev.sva.deploy.DeployYaml.stringAt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Lints and renders helm/sva-control-plane with the Helm library (helm-java, no cluster needed) and checks
+ * the rendered manifests against the application's runtime contract.
+ */
+class HelmChartTest {
+
+    private static final Path CHART = Paths.get("helm", "sva-control-plane");
+    private static final String RELEASE = "demo";
+    private static final String NAMESPACE = "sva-test";
+    private static final String FULLNAME = "demo-sva-control-plane";
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void nativeHelmAvailable() {
+        // The POM ships helm-java's linux-amd64 native library only; elsewhere skip, except in CI.
+        boolean linuxAmd64 = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")
+                && List.of("amd64", "x86_64").contains(System.getProperty("os.arch", ""));
+        if (!linuxAmd64 && !"true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assumptions.abort("helm-java native library for " + System.getProperty("os.name") + "/"
+                    + System.getProperty("os.arch") + " is not on the test classpath");
+        }
+    }
+
+    @Test
+    void chartLints() {
+        LintResult result = new Helm(CHART).lint().strict().call();
+        assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+    }
+
+    @Test
+    void defaultValuesRenderTheCoreObjects() {
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call());
+
+        assertThat(r.kinds()).containsExactlyInAnyOrder("ConfigMap", "Secret", "Service", "Deployment");
+
+        Map<String, Object> deployment = r.one("Deployment");
+        assertThat(stringAt(deployment, "metadata.name")).isEqualTo(FULLNAME);
+        assertThat(at(deployment, "spec.replicas")).isEqualTo(1);
+        Map<String, Object> container = container(deployment);
+        assertThat(stringAt(container, "image")).isEqualTo("sva-control-plane:0.1.0-SNAPSHOT");
+        assertThat(stringAt(container, "imagePullPolicy")).isEqualTo("IfNotPresent");
+        assertContractProbesAndPort(container);
+        assertNonRoot(deployment, container);
+
+        // Settings come from the ConfigMap, credentials from the Secret the chart created.
+        Map<String, Object> configMap = r.one("ConfigMap");
+        assertEnvFromConfigMap(container, stringAt(configMap, "metadata.name"));
+        Map<String, Object> data = mapAt(configMap, "data");
+        assertThat(data).containsEntry("SVA_ISOLATION", "STRICT")
+                .containsEntry("SPRING_PROFILES_ACTIVE", "postgres")
+                .containsEntry("SERVER_PORT", "8080")
+                .containsKey("SVA_DB_URL")
+                .containsKey("JAVA_TOOL_OPTIONS");
+        assertThat(String.valueOf(data.get("SVA_DB_URL"))).startsWith("jdbc:postgresql://");
+        assertThat(container(deployment).get("env").toString()).doesNotContain("SVA_ISOLATION");
+
+        Map<String, Object> secret = r.one("Secret");
+        String secretName = stringAt(secret, "metadata.name");
+        assertThat(secretName).isEqualTo(FULLNAME + "-db");
+        assertThat(mapAt(secret, "data")).containsOnlyKeys("username", "password");
+        assertThat(decode(stringAt(secret, "data.username"))).isEqualTo("sva");
+        assertSecretRef(container, "SVA_DB_USERNAME", secretName, "username");
+        assertSecretRef(container, "SVA_DB_PASSWORD", secretName, "password");
+        assertThat(mapAt(deployment, "spec.template.metadata.annotations"))
+                .containsKeys("checksum/config", "checksum/secret");
+
+        Map<String, Object> service = r.one("Service");
+        assertThat(stringAt(service, "spec.type")).isEqualTo("ClusterIP");
+        Map<String, Object> port = map(listAt(service, "spec.ports").get(0));
+        assertThat(port).containsEntry("port", 8080).containsEntry("targetPort", "http");
+        // The Service selects the Deployment's pods.
+        assertThat(mapAt(deployment, "spec.template.metadata.labels"))
+                .containsAllEntriesOf(mapAt(service, "spec.selector"));
+        assertThat(mapAt(deployment, "spec.selector.matchLabels")).isEqualTo(mapAt(service, "spec.selector"));
+    }
+
+    @Test
+    void nonDefaultValuesRenderIngressServiceMonitorAndExistingSecret() throws IOException {
+        Path values = tmp.resolve("values-prod.yaml");
+        Files.writeString(values, """
+                image:
+                  repository: registry.example.com/sva/sva-control-plane
+                  tag: "1.2.3"
+                  pullPolicy: Always
+                database:
+                  url: jdbc:postgresql://pg.prod.svc:5432/sva
+                  existingSecret: sva-db-credentials
+                  secretKeys:
+                    username: db-user
+                    password: db-pass
+                ingress:
+                  enabled: true
+                  className: nginx
+                  hosts:
+                    - host: sva.example.com
+                      paths:
+                        - path: /
+                          pathType: Prefix
+                  tls:
+                    - secretName: sva-tls
+                      hosts: [sva.example.com]
+                metrics:
+                  serviceMonitor:
+                    enabled: true
+                    labels:
+                      release: kube-prometheus-stack
+                """);
+
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withValuesFile(values)
+                .set("replicaCount", 3)
+                .set("sva.isolation", "GROUP_AWARE")
+                .call());
+
+        assertThat(r.kinds()).containsExactlyInAnyOrder(
+                "ConfigMap", "Service", "Deployment", "Ingress", "ServiceMonitor");
+        assertThat(r.kinds()).doesNotContain("Secret");
+
+        Map<String, Object> deployment = r.one("Deployment");
+        assertThat(at(deployment, "spec.replicas")).isEqualTo(3);
+        Map<String, Object> container = container(deployment);
+        assertThat(stringAt(container, "image")).isEqualTo("registry.example.com/sva/sva-control-plane:1.2.3");
+        assertThat(stringAt(container, "imagePullPolicy")).isEqualTo("Always");
+        assertContractProbesAndPort(container);
+        assertNonRoot(deployment, container);
+        assertSecretRef(container, "SVA_DB_USERNAME", "sva-db-credentials", "db-user");
+        assertSecretRef(container, "SVA_DB_PASSWORD", "sva-db-credentials", "db-pass");
+        assertThat(mapAt(deployment, "spec.template.metadata.annotations"))
+                .containsKey("checksum/config")
+                .doesNotContainKey("checksum/secret");
+
+        Map<String, Object> configMap = r.one("ConfigMap");
+        assertEnvFromConfigMap(container, stringAt(configMap, "metadata.name"));
+        assertThat(mapAt(configMap, "data"))
+                .containsEntry("SVA_ISOLATION", "GROUP_AWARE")
+                .containsEntry("SVA_DB_URL", "jdbc:postgresql://pg.prod.svc:5432/sva");
+
+        Map<String, Object> ingress = r.one("Ingress");
+        assertThat(stringAt(ingress, "apiVersion")).isEqualTo("networking.k8s.io/v1");
+        assertThat(stringAt(ingress, "spec.ingressClassName")).isEqualTo("nginx");
+        Map<String, Object> rule = map(listAt(ingress, "spec.rules").get(0));
+        assertThat(rule).containsEntry("host", "sva.example.com");
+        Map<String, Object> path = map(listAt(rule, "http.paths").get(0));
+        assertThat(stringAt(path, "backend.service.name")).isEqualTo(FULLNAME);
+        assertThat(at(path, "backend.service.port.number")).isEqualTo(8080);
+        assertThat(stringAt(map(listAt(ingress, "spec.tls").get(0)), "secretName")).isEqualTo("sva-tls");
+
+        Map<String, Object> monitor = r.one("ServiceMonitor");
+        assertThat(stringAt(monitor, "apiVersion")).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(mapAt(monitor, "metadata.labels")).containsEntry("release", "kube-prometheus-stack");
+        Map<String, Object> endpoint = map(listAt(monitor, "spec.endpoints").get(0));
+        assertThat(endpoint).containsEntry("port", "http").containsEntry("path", "/actuator/prometheus");
+        Map<String, Object> service = r.one("Service");
+        assertThat(mapAt(service, "metadata.labels")).containsAllEntriesOf(mapAt(monitor, "spec.selector.matchLabels"));
+        assertThat(stringAt(map(listAt(service, "spec.ports").get(0)), "name")).isEqualTo("http");
+        assertThat(listAt(monitor, "spec.namespaceSelector.matchNames")).containsExactly(NAMESPACE);
+    }
+
+    @Test
+    void chartCreatedSecretUsesConfiguredKeysAndPassword() {
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("database.username", "svc")
+                .set("database.password", "s3cret")
+                .set("database.secretKeys.username", "user")
+                .set("database.secretKeys.password", "pass")
+                .call());
+        Map<String, Object> secret = r.one("Secret");
+        assertThat(decode(stringAt(secret, "data.user"))).isEqualTo("svc");
+        assertThat(decode(stringAt(secret, "data.pass"))).isEqualTo("s3cret");
+        Map<String, Object> container = container(r.one("Deployment"));
+        assertSecretRef(container, "SVA_DB_USERNAME", stringAt(secret, "metadata.name"), "user");
+        assertSecretRef(container, "SVA_DB_PASSWORD", stringAt(secret, "metadata.name"), "pass");
+    }
+
+    @Test
+    void unknownIsolationPolicyIsRejected() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("sva.isolation", "LOOSE").call())
+                .hasMessageContaining("isolation");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static void assertContractProbesAndPort(Map<String, Object> container) {
+        Map<String, Object> port = map(listAt(container, "ports").get(0));
+        assertThat(port).containsEntry("name", "http").containsEntry("containerPort", 8080);
+        assertThat(stringAt(container, "livenessProbe.httpGet.path")).isEqualTo("/actuator/health/liveness");
+        assertThat(stringAt(container, "livenessProbe.httpGet.port")).isEqualTo("http");
+        assertThat(stringAt(container, "readinessProbe.httpGet.path")).isEqualTo("/actuator/health/readiness");
+        assertThat(stringAt(container, "readinessProbe.httpGet.port")).isEqualTo("http");
+        assertThat(stringAt(container, "startupProbe.httpGet.path")).isEqualTo("/actuator/health/liveness");
+    }
+
+    private static void assertNonRoot(Map<String, Object> deployment, Map<String, Object> container) {
+        Map<String, Object> pod = mapAt(deployment, "spec.template.spec.securityContext");
+        assertThat(pod).containsEntry("runAsNonRoot", true).containsEntry("runAsUser", 10001);
+        Map<String, Object> ctr = mapAt(container, "securityContext");
+        assertThat(ctr).containsEntry("runAsNonRoot", true)
+                .containsEntry("allowPrivilegeEscalation", false)
+                .containsEntry("readOnlyRootFilesystem", true);
+        assertThat(listAt(ctr, "capabilities.drop")).containsExactly("ALL");
+        // A read-only root filesystem needs writable /tmp and /app/data (H2 of the default profile).
+        assertThat(listAt(container, "volumeMounts").stream().map(m -> stringAt(map(m), "mountPath")))
+                .contains("/tmp", "/app/data");
+    }
+
+    private static void assertEnvFromConfigMap(Map<String, Object> container, String configMapName) {
+        List<Object> envFrom = listAt(container, "envFrom");
+        assertThat(envFrom.stream().map(e -> stringAt(map(e), "configMapRef.name"))).containsExactly(configMapName);
+    }
+
+    private static void assertSecretRef(Map<String, Object> container, String envName, String secret, String key) {
+        Map<String, Object> env = listAt(container, "env").stream().map(DeployYaml::map)
+                .filter(e -> envName.equals(e.get("name")))
+                .findFirst().orElseThrow(() -> new AssertionError("no env " + envName + " in " + container));
+        assertThat(stringAt(env, "valueFrom.secretKeyRef.name")).as(envName + " secret").isEqualTo(secret);
+        assertThat(stringAt(env, "valueFrom.secretKeyRef.key")).as(envName + " key").isEqualTo(key);
+    }
+
+    private static Map<String, Object> container(Map<String, Object> deployment) {
+        List<Object> containers = listAt(deployment, "spec.template.spec.containers");
+        assertThat(containers).hasSize(1);
+        return map(containers.get(0));
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    private static Rendered render(String manifests) {
+        return new Rendered(DeployYaml.parseAll(manifests), manifests);
+    }
+
+    private record Rendered(List<Map<String, Object>> docs, String text) {
+
+        List<String> kinds() {
+            return docs.stream().map(d -> String.valueOf(d.get("kind"))).collect(Collectors.toList());
+        }
+
+        Map<String, Object> one(String kind) {
+            List<Map<String, Object>> found = docs.stream().filter(d -> kind.equals(d.get("kind"))).toList();
+            assertThat(found).as("exactly one %s in:%n%s", kind, text).hasSize(1);
+            return found.get(0);
+        }
+    }
+}
