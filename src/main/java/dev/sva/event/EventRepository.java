@@ -3,6 +3,7 @@ package dev.sva.event;
 import java.util.List;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 public interface EventRepository extends JpaRepository<Event, Event.Key> {
@@ -15,4 +16,12 @@ public interface EventRepository extends JpaRepository<Event, Event.Key> {
 
     @Query("select min(e.seq) from Event e where e.nodeId = :nodeId")
     Long oldestSeq(long nodeId);
+
+    @Modifying
+    @Query("delete from Event e where e.time < :before")
+    int deleteOlderThan(java.time.Instant before);
+
+    @Modifying
+    @Query("delete from Event e where e.nodeId = :nodeId and e.seq < :seq")
+    int deleteBefore(long nodeId, long seq);
 }
