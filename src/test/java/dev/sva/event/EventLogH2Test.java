@@ -1,0 +1,4 @@
+package dev.sva.event;
+
+class EventLogH2Test extends EventLogTests {
+}

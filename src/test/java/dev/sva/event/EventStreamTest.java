@@ -1,0 +1,143 @@
+package dev.sva.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sva.support.Api;
+import dev.sva.support.ApiTest;
+import dev.sva.support.SseClient;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.TestPropertySource;
+
+/** The SSE stream: resume without loss or repeat, heartbeats, retention, slow clients. */
+@TestPropertySource(properties = {
+        "sva.events.heartbeat=300ms",
+        "sva.events.max-per-node=50",
+        "server.tomcat.connection-timeout=2s"
+})
+class EventStreamTest extends ApiTest {
+
+    @Autowired
+    EventService events;
+
+    @Autowired
+    EventStream stream;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Test
+    void reconnectingWithLastEventIdWhileOthersWriteMissesNothingAndRepeatsNothing() throws Exception {
+        int writes = 120;
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < writes; i++) {
+            int n = i;
+            done.add(writers.submit(() -> {
+                assertThat(api.post("/api/v1/address-spaces", Api.json(Map.of("node", node, "pid", 5000 + n))).status())
+                        .isEqualTo(201);
+            }));
+        }
+        List<Long> seen = new ArrayList<>();
+        String last = null;
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (seen.size() < writes && Instant.now().isBefore(deadline)) {
+            // read a few events, drop the connection, resume from the last one seen
+            try (SseClient client = last == null
+                    ? SseClient.connect(port, "/api/v1/events/stream?node=" + node + "&after=0", null)
+                    : SseClient.connect(port, "/api/v1/events/stream?node=" + node, last)) {
+                assertThat(client.status).isEqualTo(200);
+                for (int k = 0; k < 17 && seen.size() < writes; k++) {
+                    SseClient.Frame f = client.next(Duration.ofSeconds(20));
+                    if (f == null) {
+                        break;
+                    }
+                    assertThat(Api.json(Map.of()).length()).isPositive();
+                    assertThat(f.data()).contains("\"seq\":" + f.id());
+                    seen.add(f.id());
+                    last = Long.toString(f.id());
+                }
+            }
+        }
+        for (Future<?> f : done) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        writers.shutdown();
+        List<Long> expected = new ArrayList<>();
+        for (long s = 1; s <= writes; s++) {
+            expected.add(s);
+        }
+        assertThat(seen).as("every event once, in order").isEqualTo(expected);
+    }
+
+    @Test
+    void idleStreamCarriesHeartbeats() throws Exception {
+        try (SseClient client = SseClient.connect(port, "/api/v1/events/stream?node=" + node, null)) {
+            assertThat(client.status).isEqualTo(200);
+            Instant until = Instant.now().plusSeconds(10);
+            while (client.comments().stream().noneMatch(c -> c.contains("heartbeat")) && Instant.now().isBefore(until)) {
+                Thread.sleep(50);
+            }
+            assertThat(client.comments()).anyMatch(c -> c.contains("heartbeat"));
+        }
+    }
+
+    @Test
+    void askingForPrunedEventsAnswersGoneWithTheOldestKeptSeq() {
+        for (int i = 0; i < 60; i++) {
+            process(7000 + i);
+        }
+        events.prune();
+        var gone = assertProblem(api.get("/api/v1/events?node=" + node + "&after=0"), 410, "EVENTS_EXPIRED");
+        assertThat(gone.body().path("oldestSeq").asLong()).isEqualTo(11);
+        assertThat(api.get("/api/v1/events?node=" + node + "&after=10").body().path("items").size()).isEqualTo(50);
+        try (SseClient client = SseClient.connect(port, "/api/v1/events/stream?node=" + node, "3")) {
+            assertThat(client.status).isEqualTo(410);
+        }
+    }
+
+    @Test
+    void clientThatStopsReadingIsDisconnectedInsteadOfBuffered() throws Exception {
+        long nodeId = jdbc.queryForObject("select id from node where name = ?", Long.class, node);
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new InetSocketAddress("127.0.0.1", port));
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /api/v1/events/stream?node=" + node + "&after=0 HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Instant until = Instant.now().plusSeconds(10);
+            while (stream.clientCount() == 0 && Instant.now().isBefore(until)) {
+                Thread.sleep(20);
+            }
+            assertThat(stream.clientCount()).isEqualTo(1);
+            // Far more event data than any socket buffer holds: 4,000 events of 4 KiB, written directly.
+            String data = "{\"pad\":\"" + "x".repeat(4096) + "\"}";
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 1; i <= 4000; i++) {
+                rows.add(new Object[]{nodeId, (long) i, java.sql.Timestamp.from(Instant.now()), "ISOLATION_WARNING", "node", node, data});
+            }
+            jdbc.batchUpdate("insert into event (node_id, seq, occurred_at, type, subject_kind, subject_id, data) values (?,?,?,?,?,?,?)", rows);
+            // the socket is never read: the server's write stalls and times out, and the client is dropped
+            until = Instant.now().plusSeconds(60);
+            while (stream.clientCount() > 0 && Instant.now().isBefore(until)) {
+                Thread.sleep(100);
+            }
+            assertThat(stream.clientCount()).as("stalled client still connected").isZero();
+        }
+    }
+}
