@@ -3,6 +3,7 @@ package dev.sva.bond;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -24,9 +25,16 @@ import org.springframework.web.bind.annotation.RestController;
 class BondController {
 
     private final BondService bonds;
+    private final MeterRegistry meters;
 
-    BondController(BondService bonds) {
+    BondController(BondService bonds, MeterRegistry meters) {
         this.bonds = bonds;
+        this.meters = meters;
+    }
+
+    /** Counts a successful bind: {@code sva.binds{kind=device|container, result=created|existing}}. */
+    private void counted(String kind, boolean created) {
+        meters.counter("sva.binds", "kind", kind, "result", created ? "created" : "existing").increment();
     }
 
     record CreateBond(String addressSpaceId, Boolean iopf, String driverData) {
@@ -50,6 +58,7 @@ class BondController {
             + "409 PASID_OUT_OF_RANGE (EOVERFLOW); 409 PASID_EXHAUSTED (ENOSPC).")
     ResponseEntity<BondView> bindDevice(@PathVariable String id, @RequestBody CreateBond body) {
         BondService.BindResult r = bonds.bindDevice(id, body.addressSpaceId(), Boolean.TRUE.equals(body.iopf()), body.driverData());
+        counted("device", r.created());
         BondView view = BondView.of(r.bond());
         return r.created() ? ResponseEntity.created(URI.create("/api/v1/bonds/" + view.id())).body(view) : ResponseEntity.ok(view);
     }
@@ -62,6 +71,7 @@ class BondController {
     ResponseEntity<ContainerBindView> bindContainer(@PathVariable String id, @RequestBody CreateBond body) {
         BondService.ContainerBindResult r = bonds.bindContainer(id, body.addressSpaceId(), Boolean.TRUE.equals(body.iopf()),
                 body.driverData());
+        counted("container", r.created());
         ContainerBindView view = new ContainerBindView(r.pasid(), r.bonds().stream().map(BondView::of).toList());
         return r.created()
                 ? ResponseEntity.created(URI.create("/api/v1/bonds?containerId=" + id + "&addressSpaceId=" + body.addressSpaceId())).body(view)

@@ -41,6 +41,12 @@ public class ProblemHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
     public static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
 
+    private final ProblemMetrics metrics;
+
+    ProblemHandler(ProblemMetrics metrics) {
+        this.metrics = metrics;
+    }
+
     @ExceptionHandler(ProblemException.class)
     ResponseEntity<Map<String, Object>> problem(ProblemException e) {
         return render(e.type(), e.errno(), e.getMessage(), e.members());
@@ -172,7 +178,8 @@ public class ProblemHandler {
         return render(ProblemType.INTERNAL, "EIO", "internal error", Map.of());
     }
 
-    public static ResponseEntity<Map<String, Object>> render(ProblemType type, String errno, String detail, Map<String, Object> members) {
+    private ResponseEntity<Map<String, Object>> render(ProblemType type, String errno, String detail, Map<String, Object> members) {
+        metrics.rejected(type);
         return ResponseEntity.status(type.status()).contentType(PROBLEM_JSON)
                 .body(body(type, type.status().value(), errno, detail, members));
     }

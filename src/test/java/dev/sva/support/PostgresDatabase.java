@@ -88,6 +88,30 @@ public final class PostgresDatabase {
         return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
+    /** The test schema's URL with the server's port replaced, to reach it through a {@link TcpProxy}. */
+    public String jdbcUrlVia(int port) {
+        return jdbcUrl().replaceFirst("//([^/:]+)(:\\d+)?/", "//127.0.0.1:" + port + "/");
+    }
+
+    /** The server's TCP port. */
+    public int port() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("//[^/:]+:(\\d+)/").matcher(url);
+        return m.find() ? Integer.parseInt(m.group(1)) : 5432;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** The database, or {@code null} when none is reachable (the {@link Condition} has decided what that means). */
+    public static PostgresDatabase orNull() {
+        return get();
+    }
+
     private static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
