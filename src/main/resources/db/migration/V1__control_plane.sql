@@ -4,7 +4,8 @@
 -- BAR bases are stored as the two's-complement long of the unsigned value.
 -- Sequences step by 50: Hibernate's pooled optimizer takes ids in blocks (allocationSize = 50).
 
-CREATE SEQUENCE node_seq START WITH 1 INCREMENT BY 50;
+-- node_seq starts past 1: the default node holds id 1, and the pooled optimizer takes (51-49)..51 first.
+CREATE SEQUENCE node_seq START WITH 51 INCREMENT BY 50;
 CREATE SEQUENCE iommu_group_seq START WITH 1 INCREMENT BY 50;
 CREATE SEQUENCE device_seq START WITH 1 INCREMENT BY 50;
 CREATE SEQUENCE container_seq START WITH 1 INCREMENT BY 50;
@@ -27,7 +28,7 @@ CREATE TABLE node (
 
 -- The default node always exists.
 INSERT INTO node (id, name, pasid_bits, iova_bits, va_bits, last_event_seq, created_at)
-VALUES (0, 'local', 20, 48, 48, 0, CURRENT_TIMESTAMP);
+VALUES (1, 'local', 20, 48, 48, 0, CURRENT_TIMESTAMP);
 
 CREATE TABLE container (
     id         BIGINT       NOT NULL PRIMARY KEY,
@@ -140,6 +141,7 @@ CREATE TABLE event (
     type         VARCHAR(40)  NOT NULL,
     subject_kind VARCHAR(20)  NOT NULL,
     subject_id   VARCHAR(40)  NOT NULL,
-    data         VARCHAR(16384) NOT NULL,
+    -- a BOND_REVOKED carries up to 4,096 characters of driverData, each up to 6 once JSON-escaped
+    data         VARCHAR(65536) NOT NULL,
     PRIMARY KEY (node_id, seq)
 );

@@ -1,6 +1,7 @@
 package dev.sva.addressspace;
 
 import dev.sva.core.Ids;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -43,7 +44,7 @@ public class AddressSpace {
         this.nodeId = nodeId;
         this.pid = pid;
         this.name = name;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     /** Gives this address space its PASID; it keeps it until it exits. */

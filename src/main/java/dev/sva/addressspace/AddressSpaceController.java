@@ -5,6 +5,7 @@ import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -59,6 +60,7 @@ class AddressSpaceController {
     }
 
     @PostMapping
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Register a live process", description = "409 DUPLICATE while another live process has the pid.")
     ResponseEntity<AddressSpaceView> create(@RequestBody CreateAddressSpace body) {
         AddressSpace a = spaces.create(body.node(), body.pid(), body.name());
@@ -83,6 +85,7 @@ class AddressSpaceController {
     }
 
     @DeleteMapping("/{id}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Process exit", description = "Every bond is revoked (PROCESS_EXIT, with its driverData) and the "
             + "PASID is freed.")
     ResponseEntity<Void> exit(@PathVariable String id) {
@@ -91,6 +94,7 @@ class AddressSpaceController {
     }
 
     @PostMapping("/{id}/mappings")
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Map a VA region (mmap)", description = "Same alignment and overlap rules as DMA mappings, against "
             + "the node's vaBits. pinned=false makes the region demand-paged.")
     ResponseEntity<RegionView> map(@PathVariable String id, @RequestBody CreateRegion body) {

@@ -28,7 +28,7 @@ public class AddressSpaceService {
 
     /** {@code vm.max_map_count}'s default: the most regions one process may hold. */
     public static final int MAX_REGIONS = 65_530;
-    /** {@code PID_MAX_LIMIT} on 64-bit Linux. */
+    /** {@code PID_MAX_LIMIT} on 64-bit Linux; pids lie below it. */
     public static final int PID_MAX = 4_194_304;
 
     private final AddressSpaceRepository spaces;
@@ -54,8 +54,8 @@ public class AddressSpaceService {
         if (pid == null) {
             throw Problems.invalid("pid", "is required");
         }
-        if (pid < 1 || pid > PID_MAX) {
-            throw Problems.invalid("pid", "must be between 1 and " + PID_MAX);
+        if (pid < 1 || pid >= PID_MAX) {
+            throw Problems.invalid("pid", "must be between 1 and " + (PID_MAX - 1));
         }
         if (name != null && name.length() > 255) {
             throw Problems.invalid("name", "must be at most 255 characters");

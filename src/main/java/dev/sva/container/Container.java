@@ -1,6 +1,7 @@
 package dev.sva.container;
 
 import dev.sva.core.Ids;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -34,7 +35,7 @@ public class Container {
     public Container(long nodeId, String name) {
         this.nodeId = nodeId;
         this.name = name;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     public long id() {

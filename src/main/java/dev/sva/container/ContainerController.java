@@ -5,6 +5,7 @@ import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -54,6 +55,7 @@ class ContainerController {
     }
 
     @PostMapping
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Create a container")
     ResponseEntity<ContainerView> create(@RequestBody(required = false) CreateContainer body) {
         ContainerService.ContainerState s = containers.create(body == null ? null : body.node(), body == null ? null : body.name());
@@ -75,6 +77,7 @@ class ContainerController {
     }
 
     @DeleteMapping("/{id}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Delete a container", description = "Detaches its groups, revoking the bonds it made "
             + "(CONTAINER_DELETED), and drops its mappings.")
     ResponseEntity<Void> delete(@PathVariable String id) {
@@ -83,6 +86,8 @@ class ContainerController {
     }
 
     @PutMapping("/{id}/groups/{groupId}")
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Attach a group", description = "201 attached, 200 already attached here. 409 GROUP_NOT_VIABLE "
             + "(EPERM) lists each device bound to a host driver; 409 GROUP_IN_USE (EINVAL) when another container holds "
             + "the group. The container's bonds are replayed onto the group's devices, all or nothing (422 SVA_UNSUPPORTED, "
@@ -97,6 +102,7 @@ class ContainerController {
     }
 
     @DeleteMapping("/{id}/groups/{groupId}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Detach a group", description = "Revokes the bonds this container made on its devices "
             + "(GROUP_DETACHED). 404 when the group is not attached to this container.")
     ResponseEntity<Void> detach(@PathVariable String id, @PathVariable String groupId) {
@@ -105,6 +111,7 @@ class ContainerController {
     }
 
     @PostMapping("/{id}/mappings")
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Map a DMA range", description = "Without iova the service picks the lowest free, non-zero IOVA "
             + "aligned to the size rounded up to a power of two. Misaligned, zero size, no permission: 400 "
             + "VALIDATION_FAILED (EINVAL); wrap past 2^64: 400 (EOVERFLOW); beyond iovaBits: 422 OUT_OF_RANGE; overlap: "

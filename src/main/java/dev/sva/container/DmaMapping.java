@@ -2,6 +2,7 @@ package dev.sva.container;
 
 import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -56,7 +57,7 @@ public class DmaMapping {
         this.physicalAddress = physicalAddress;
         this.read = read;
         this.write = write;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     public AddressRange range() {

@@ -35,6 +35,10 @@ public final class Address {
             throw Problems.invalid(field, "must be a hex string such as \"0x1000\"");
         }
         String digits = s.substring(2);
+        if (!digits.chars().allMatch(Address::isHexDigit)) {
+            // Long.parseUnsignedLong would take "+1000" and non-ASCII digits
+            throw Problems.invalid(field, "must be a hex string such as \"0x1000\"");
+        }
         if (digits.length() > 16 + countLeadingZeros(digits)) {
             throw Problems.invalid(field, "does not fit in 64 bits", "EOVERFLOW");
         }
@@ -95,6 +99,10 @@ public final class Address {
     /** Inverse of {@link #sortKey}. */
     public static long fromSortKey(long key) {
         return key ^ Long.MIN_VALUE;
+    }
+
+    private static boolean isHexDigit(int c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static int countLeadingZeros(String digits) {

@@ -32,7 +32,8 @@ public enum Ids {
     public long parse(String id) {
         if (id != null && id.startsWith(prefix) && id.length() > prefix.length() && id.length() <= prefix.length() + 18) {
             String digits = id.substring(prefix.length());
-            if (digits.chars().allMatch(Character::isDigit)) {
+            // ASCII digits without leading zeros: one object, one spelling of its id
+            if (digits.chars().allMatch(c -> c >= '0' && c <= '9') && (digits.charAt(0) != '0' || digits.length() == 1)) {
                 return Long.parseLong(digits);
             }
         }

@@ -4,11 +4,14 @@ import jakarta.validation.ConstraintViolationException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.dao.QueryTimeoutException;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -120,6 +123,12 @@ public class ProblemHandler {
         return problem(Problems.invalid(e.getParameterName(), "is required"));
     }
 
+    /** The query string does not decode (a bad percent escape, bytes that are not UTF-8). */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Map<String, Object>> undecodableQuery(InvalidParameterException e) {
+        return problem(Problems.invalid("query", "is not valid percent-encoded UTF-8"));
+    }
+
     @ExceptionHandler(NoResourceFoundException.class)
     ResponseEntity<Map<String, Object>> noResource(NoResourceFoundException e) {
         return render(ProblemType.NOT_FOUND, "ENOENT", "no resource at /" + e.getResourcePath(), Map.of());
@@ -127,8 +136,12 @@ public class ProblemHandler {
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
     ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e) {
-        return render(ProblemType.METHOD_NOT_ALLOWED, "EINVAL", e.getMethod() + " is not supported here",
-                Map.of("allowed", e.getSupportedHttpMethods() == null ? List.of() : e.getSupportedHttpMethods().stream().map(Object::toString).toList()));
+        Set<HttpMethod> allowed = e.getSupportedHttpMethods() == null ? Set.of() : e.getSupportedHttpMethods();
+        ResponseEntity<Map<String, Object>> problem = render(ProblemType.METHOD_NOT_ALLOWED, "EINVAL",
+                e.getMethod() + " is not supported here", Map.of("allowed", allowed.stream().map(Object::toString).toList()));
+        // RFC 9110 (15.5.6): a 405 must say in Allow which methods the resource does support
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+                .allow(allowed.toArray(HttpMethod[]::new)).body(problem.getBody());
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
@@ -142,13 +155,23 @@ public class ProblemHandler {
     }
 
     /**
-     * A uniqueness race the node lock did not cover (two nodes created with one name). The request lost
-     * the race; the object exists.
+     * The database refused a row. A unique violation (SQLState 23505) is a uniqueness race the node
+     * lock did not cover (two nodes created with one name): the request lost, the object exists. A data
+     * exception (class 22: a value the column cannot hold) is bad input. Anything else is a conflict
+     * with the current state.
      */
     @ExceptionHandler(DataIntegrityViolationException.class)
     ResponseEntity<Map<String, Object>> integrity(DataIntegrityViolationException e) {
-        log.info("integrity violation answered as DUPLICATE: {}", e.getMostSpecificCause().getMessage());
-        return render(ProblemType.DUPLICATE, "EEXIST", "a concurrent request created the same object", Map.of());
+        String state = e.getMostSpecificCause() instanceof java.sql.SQLException sql ? sql.getSQLState() : null;
+        log.info("database refused a row (SQLState {}): {}", state, e.getMostSpecificCause().getMessage());
+        if (state != null && state.startsWith("22")) {
+            return render(ProblemType.VALIDATION_FAILED, "EINVAL", "a value does not fit what the database can store",
+                    Map.of("field", "body", "reason", "a value is too long or holds characters the database cannot store"));
+        }
+        if ("23505".equals(state)) {
+            return render(ProblemType.DUPLICATE, "EEXIST", "a concurrent request created the same object", Map.of());
+        }
+        return render(ProblemType.CONFLICT, "EBUSY", "the change conflicts with the current state; re-read and retry", Map.of());
     }
 
     /** Lock waits and an exhausted pool under overload: retryable, never a rule broken. */

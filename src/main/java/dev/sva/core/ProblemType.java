@@ -31,6 +31,7 @@ public enum ProblemType {
     MAPPING_LIMIT(HttpStatus.CONFLICT, "ENOSPC", "Too many mappings"),
     MAPPING_SPLIT(HttpStatus.CONFLICT, "EINVAL", "Range would split a mapping"),
     EVENTS_EXPIRED(HttpStatus.GONE, "ENOENT", "Events no longer kept"),
+    CONFLICT(HttpStatus.CONFLICT, "EBUSY", "Conflicts with the current state"),
     BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "EIO", "Internal error");
 

@@ -1,6 +1,7 @@
 package dev.sva.device;
 
 import dev.sva.core.Ids;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.CollectionTable;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
@@ -74,7 +75,7 @@ public class Device {
         this.pri = pri;
         this.ats = ats;
         this.bars = new ArrayList<>(bars);
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     /** A host (kernel) driver owns the device: its group is not viable for userspace (rule 6). */

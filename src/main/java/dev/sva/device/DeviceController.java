@@ -7,6 +7,7 @@ import dev.sva.core.PageRequest;
 import dev.sva.core.Problems;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -68,6 +69,7 @@ class DeviceController {
     }
 
     @PostMapping
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Plug in a device",
             description = "Without groupId the device gets a new singleton group. With groupId it is hot-plugged into "
                     + "that group: it joins the group's container domain and gets no bond; under STRICT the group's bonds are "
@@ -127,6 +129,7 @@ class DeviceController {
     }
 
     @DeleteMapping("/{id}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Hot-unplug a device", description = "Its bonds are revoked (DEVICE_REMOVED) and it leaves its group.")
     ResponseEntity<Void> delete(@PathVariable String id) {
         devices.remove(id);

@@ -4,6 +4,7 @@ import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
@@ -40,6 +41,7 @@ class GroupController {
     }
 
     @PostMapping
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Create an empty group to hot-plug devices into")
     ResponseEntity<GroupView> create(@RequestBody(required = false) CreateGroup body) {
         GroupService.GroupState state = groups.create(body == null ? null : body.node());
@@ -61,6 +63,7 @@ class GroupController {
     }
 
     @DeleteMapping("/{id}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Remove an empty group", description = "409 GROUP_BUSY while it has devices.")
     ResponseEntity<Void> delete(@PathVariable String id) {
         groups.remove(id);

@@ -3,6 +3,7 @@ package dev.sva.device;
 import dev.sva.core.Ids;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -39,7 +40,7 @@ public class IommuGroup {
 
     public IommuGroup(long nodeId) {
         this.nodeId = nodeId;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     /**

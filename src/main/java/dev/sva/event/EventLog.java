@@ -1,10 +1,10 @@
 package dev.sva.event;
 
+import dev.sva.core.Timestamps;
 import dev.sva.node.Node;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
-import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,7 +44,7 @@ public class EventLog {
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
         long seq = node.nextEventSeq();
-        entityManager.persist(new Event(node.id(), seq, Instant.now(), type, subjectKind, subjectId,
+        entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
                 json.writeValueAsString(data)));
         pending().merge(node.id(), seq, Math::max);
         written.get(type).increment();

@@ -1,5 +1,6 @@
 package dev.sva.node;
 
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -50,7 +51,7 @@ public class Node {
         this.pasidBits = pasidBits;
         this.iovaBits = iovaBits;
         this.vaBits = vaBits;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     /** The next event's sequence number; the caller holds this node's lock. */

@@ -3,6 +3,7 @@ package dev.sva.node;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.time.Instant;
@@ -36,6 +37,7 @@ class NodeController {
     }
 
     @PostMapping
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
     @Operation(summary = "Register a node", description = "Widths default to pasidBits 20, iovaBits 48, vaBits 48. "
             + "A duplicate name answers 409 DUPLICATE.")
     ResponseEntity<NodeView> create(@RequestBody CreateNode body) {

@@ -53,11 +53,18 @@ public class NodeService {
 
     @Transactional(readOnly = true)
     public Node get(String name) {
+        if (name != null && !NAME.matcher(name).matches()) {
+            // no node can have this name, and some such strings (U+0000) PostgreSQL answers with an error
+            throw Problems.notFound("node", name);
+        }
         return nodes.findByName(name == null ? Node.DEFAULT : name).orElseThrow(() -> Problems.notFound("node", name));
     }
 
     @Transactional(readOnly = true)
     public List<Node> page(PageRequest page) {
+        if (page.cursor() != null && !NAME.matcher(page.cursor()).matches()) {
+            throw Problems.invalid("cursor", "is not a cursor this list returned");
+        }
         return nodes.page(page.cursor() == null ? "" : page.cursor(), page.probe());
     }
 
@@ -68,6 +75,9 @@ public class NodeService {
     @Transactional(propagation = Propagation.MANDATORY)
     public Node lock(String name) {
         String n = name == null ? Node.DEFAULT : name;
+        if (!NAME.matcher(n).matches()) {
+            throw Problems.notFound("node", n);
+        }
         return nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n));
     }
 

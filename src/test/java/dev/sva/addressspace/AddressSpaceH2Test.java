@@ -1,0 +1,4 @@
+package dev.sva.addressspace;
+
+class AddressSpaceH2Test extends AddressSpaceTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.container;
+
+class ContainerH2Test extends ContainerTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.container;
+
+class DmaEntryLimitH2Test extends DmaEntryLimitTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.container;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class DmaEntryLimitPostgresTest extends DmaEntryLimitTests {
+}

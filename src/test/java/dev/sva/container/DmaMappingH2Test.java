@@ -1,0 +1,4 @@
+package dev.sva.container;
+
+class DmaMappingH2Test extends DmaMappingTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.core;
+
+class NoServerErrorFuzzH2Test extends NoServerErrorFuzzTests {
+}

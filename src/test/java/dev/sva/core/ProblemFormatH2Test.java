@@ -1,0 +1,4 @@
+package dev.sva.core;
+
+class ProblemFormatH2Test extends ProblemFormatTests {
+}

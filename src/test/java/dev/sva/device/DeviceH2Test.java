@@ -1,0 +1,4 @@
+package dev.sva.device;
+
+class DeviceH2Test extends DeviceTests {
+}

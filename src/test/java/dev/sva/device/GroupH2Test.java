@@ -1,0 +1,4 @@
+package dev.sva.device;
+
+class GroupH2Test extends GroupTests {
+}

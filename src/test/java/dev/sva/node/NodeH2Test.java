@@ -1,0 +1,4 @@
+package dev.sva.node;
+
+class NodeH2Test extends NodeTests {
+}
