@@ -1,6 +1,7 @@
 package dev.sva.bond;
 
 import dev.sva.core.Ids;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -59,7 +60,7 @@ public class Bond {
         this.pasid = pasid;
         this.iopf = iopf;
         this.driverData = driverData;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     /** A container bind covering a device already bound to the address space takes the bond over. */

@@ -5,6 +5,7 @@ import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.time.Instant;
@@ -52,6 +53,8 @@ class BondController {
     }
 
     @PostMapping("/devices/{id}/bonds")
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Bind a device to a process", description = "201 with the new bond; 200 with the existing bond "
             + "when already bound. 409 GROUP_NOT_SINGLETON (EINVAL, member devices) when the device's group has other "
             + "devices, whatever the policy; 422 SVA_UNSUPPORTED (pasidBits 0); 422 IOPF_UNSUPPORTED (iopf without pri); "
@@ -64,6 +67,8 @@ class BondController {
     }
 
     @PostMapping("/containers/{id}/bonds")
+    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Bind every device of a container to a process", description = "All or nothing. 409 "
             + "CONTAINER_EMPTY when no device is attached; under STRICT 409 UNSAFE_GROUP_BIND (member groups) for a "
             + "multi-device group; 422 SVA_UNSUPPORTED / IOPF_UNSUPPORTED listing every incapable device. 200 with the "
@@ -74,11 +79,13 @@ class BondController {
         counted("container", r.created());
         ContainerBindView view = new ContainerBindView(r.pasid(), r.bonds().stream().map(BondView::of).toList());
         return r.created()
-                ? ResponseEntity.created(URI.create("/api/v1/bonds?containerId=" + id + "&addressSpaceId=" + body.addressSpaceId())).body(view)
+                ? ResponseEntity.created(URI.create("/api/v1/bonds?node=" + r.node() + "&containerId=" + id
+                        + "&addressSpaceId=" + body.addressSpaceId())).body(view)
                 : ResponseEntity.ok(view);
     }
 
     @DeleteMapping("/containers/{id}/bonds/{addressSpaceId}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Unbind a process from a container", description = "404 NOT_FOUND (ESRCH) when not bound.")
     ResponseEntity<Void> unbindContainer(@PathVariable String id, @PathVariable String addressSpaceId) {
         bonds.unbindContainer(id, addressSpaceId);
@@ -102,6 +109,7 @@ class BondController {
     }
 
     @DeleteMapping("/bonds/{id}")
+    @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Unbind", description = "Removes the bond (BOND_REMOVED). The PASID stays with the process.")
     ResponseEntity<Void> unbind(@PathVariable String id) {
         bonds.unbind(id);

@@ -42,7 +42,8 @@ public class BondService {
     public record BindResult(Bond bond, boolean created) {
     }
 
-    public record ContainerBindResult(int pasid, List<Bond> bonds, boolean created) {
+    /** {@code node} names the container's node, which a link to the bonds must carry. */
+    public record ContainerBindResult(String node, int pasid, List<Bond> bonds, boolean created) {
     }
 
     private final BondRepository bonds;
@@ -113,7 +114,7 @@ public class BondService {
         Node node = nodes.byId(container.nodeId());
         AddressSpace space = addressSpace(node, addressSpaceId);
         if (containerBonds.findByContainerIdAndAddressSpaceId(container.id(), space.id()).isPresent()) {
-            return new ContainerBindResult(space.pasid(),
+            return new ContainerBindResult(node.name(), space.pasid(),
                     bonds.findByContainerIdAndAddressSpaceIdOrderById(container.id(), space.id()), false);
         }
         List<IommuGroup> attached = groups.findByContainerIdOrderById(container.id());
@@ -141,7 +142,7 @@ public class BondService {
                     "groups", multi,
                     "detail", "GROUP_AWARE: devices of one group can reach each other's BARs without the IOMMU"));
         }
-        return new ContainerBindResult(pasid, made, true);
+        return new ContainerBindResult(node.name(), pasid, made, true);
     }
 
     /** Unbinds an address space from a container; {@code 404 NOT_FOUND} ({@code ESRCH}) when not bound. */
@@ -390,6 +391,10 @@ public class BondService {
     private static void checkDriverData(String driverData) {
         if (driverData != null && driverData.length() > DRIVER_DATA_MAX) {
             throw Problems.invalid("driverData", "must be at most " + DRIVER_DATA_MAX + " characters");
+        }
+        // PostgreSQL text cannot hold U+0000; refuse it on every database alike
+        if (driverData != null && driverData.indexOf('\0') >= 0) {
+            throw Problems.invalid("driverData", "must not contain the NUL character (U+0000)");
         }
     }
 }

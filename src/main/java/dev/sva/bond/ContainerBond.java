@@ -1,5 +1,6 @@
 package dev.sva.bond;
 
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -46,7 +47,7 @@ public class ContainerBond {
         this.addressSpaceId = addressSpaceId;
         this.iopf = iopf;
         this.driverData = driverData;
-        this.createdAt = Instant.now();
+        this.createdAt = Timestamps.now();
     }
 
     public long containerId() {

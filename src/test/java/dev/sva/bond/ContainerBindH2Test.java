@@ -1,0 +1,4 @@
+package dev.sva.bond;
+
+class ContainerBindH2Test extends ContainerBindTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.bond;
+
+class DeviceBindH2Test extends DeviceBindTests {
+}

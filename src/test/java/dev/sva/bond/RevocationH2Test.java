@@ -1,0 +1,4 @@
+package dev.sva.bond;
+
+class RevocationH2Test extends RevocationTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.race;
+
+class BondRaceH2Test extends BondRaceTests {
+}
