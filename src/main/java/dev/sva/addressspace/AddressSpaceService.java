@@ -111,8 +111,7 @@ public class AddressSpaceService {
         AddressSpace space = lockAndFind(id);
         Node node = nodes.byId(space.nodeId());
         AddressRange range = AddressRange.ofMapping("va", va, size, physicalAddress, node.vaBits());
-        List<Region> overlaps = regions.overlapping(space.id(), Address.sortKey(range.first()), Address.sortKey(range.last()),
-                Pageable.ofSize(8));
+        List<Region> overlaps = regions.overlapping(space.id(), range, Pageable.ofSize(8));
         if (!overlaps.isEmpty()) {
             throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing region")
                     .with("regions", overlaps.stream().map(AddressSpaceService::summary).toList());
@@ -140,24 +139,14 @@ public class AddressSpaceService {
         Node node = nodes.byId(space.nodeId());
         AddressRange cut;
         if (va == null) {
-            cut = new AddressRange(0, -1L);
+            cut = AddressRange.all();
         } else {
-            if (!Address.isPageAligned(va)) {
-                throw Problems.invalid("va", "must be aligned to 4 KiB");
-            }
-            if (!Address.isPageAligned(size)) {
-                throw Problems.invalid("size", "must be a multiple of 4 KiB");
-            }
-            if (size == 0) {
+            cut = AddressRange.ofUnmap("va", va, size);
+            if (cut == null) {
                 return 0;
             }
-            if (Long.compareUnsigned(va + size - 1, va) < 0) {
-                throw Problems.invalid("size", "va + size wraps past 2^64", "EOVERFLOW");
-            }
-            cut = new AddressRange(va, va + size - 1);
         }
-        List<Region> hit = regions.overlapping(space.id(), Address.sortKey(cut.first()), Address.sortKey(cut.last()),
-                Pageable.unpaged());
+        List<Region> hit = regions.overlapping(space.id(), cut, Pageable.unpaged());
         long removed = 0;
         List<Region> kept = new ArrayList<>();
         for (Region r : hit) {

@@ -1,8 +1,9 @@
 package dev.sva.addressspace;
 
-import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
+import dev.sva.core.KeyedRange;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -12,7 +13,7 @@ import jakarta.persistence.Table;
 
 /**
  * A VA region (VMA) of a process: {@code [va, va + size) → physical}, with permissions, pinned or
- * demand-paged. VA bounds are stored as {@link Address#sortKey sort keys}.
+ * demand-paged. Its bounds are stored as a {@link KeyedRange}.
  */
 @Entity
 @Table(name = "region")
@@ -26,11 +27,8 @@ public class Region {
     @Column(name = "address_space_id", nullable = false)
     private long addressSpaceId;
 
-    @Column(name = "first_key", nullable = false)
-    private long firstKey;
-
-    @Column(name = "last_key", nullable = false)
-    private long lastKey;
+    @Embedded
+    private KeyedRange range;
 
     @Column(name = "physical_address", nullable = false)
     private long physicalAddress;
@@ -49,8 +47,7 @@ public class Region {
 
     public Region(long addressSpaceId, AddressRange range, long physicalAddress, boolean read, boolean write, boolean pinned) {
         this.addressSpaceId = addressSpaceId;
-        this.firstKey = Address.sortKey(range.first());
-        this.lastKey = Address.sortKey(range.last());
+        this.range = new KeyedRange(range);
         this.physicalAddress = physicalAddress;
         this.read = read;
         this.write = write;
@@ -63,15 +60,15 @@ public class Region {
     }
 
     public AddressRange range() {
-        return new AddressRange(va(), Address.fromSortKey(lastKey));
+        return range.range();
     }
 
     public long va() {
-        return Address.fromSortKey(firstKey);
+        return range.first();
     }
 
     public long size() {
-        return range().size();
+        return range.size();
     }
 
     public long addressSpaceId() {

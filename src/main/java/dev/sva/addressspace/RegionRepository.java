@@ -1,5 +1,7 @@
 package dev.sva.addressspace;
 
+import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
 import java.util.List;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -11,13 +13,18 @@ public interface RegionRepository extends JpaRepository<Region, Long> {
 
     long countByAddressSpaceId(long addressSpaceId);
 
-    @Query("select r from Region r where r.addressSpaceId = :asId and r.firstKey <= :lastKey and r.lastKey >= :firstKey order by r.firstKey")
-    List<Region> overlapping(long asId, long firstKey, long lastKey, Pageable pageable);
+    @Query("select r from Region r where r.addressSpaceId = :asId and r.range.firstKey <= :lastKey and r.range.lastKey >= :firstKey order by r.range.firstKey")
+    List<Region> overlappingKeys(long asId, long firstKey, long lastKey, Pageable pageable);
 
-    @Query("select r from Region r where r.addressSpaceId = :asId and r.firstKey >= :fromKey order by r.firstKey")
+    /** The rows that share an address with {@code range}, in address order. */
+    default List<Region> overlapping(long asId, AddressRange range, Pageable pageable) {
+        return overlappingKeys(asId, Address.sortKey(range.first()), Address.sortKey(range.last()), pageable);
+    }
+
+    @Query("select r from Region r where r.addressSpaceId = :asId and r.range.firstKey >= :fromKey order by r.range.firstKey")
     List<Region> pageFrom(long asId, long fromKey, Pageable pageable);
 
-    @Query("select r from Region r where r.addressSpaceId = :asId order by r.firstKey")
+    @Query("select r from Region r where r.addressSpaceId = :asId order by r.range.firstKey")
     List<Region> allOf(long asId);
 
     @Modifying(flushAutomatically = true)

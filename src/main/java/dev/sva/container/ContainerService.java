@@ -184,8 +184,7 @@ public class ContainerService {
         AddressRange range = iova != null
                 ? AddressRange.ofMapping("iova", iova, size, physicalAddress, node.iovaBits())
                 : AddressRange.ofMapping("iova", pickIova(container.id(), size, node.iovaBits()), size, physicalAddress, node.iovaBits());
-        List<DmaMapping> overlaps = mappings.overlapping(container.id(), Address.sortKey(range.first()),
-                Address.sortKey(range.last()), Pageable.ofSize(8));
+        List<DmaMapping> overlaps = mappings.overlapping(container.id(), range, Pageable.ofSize(8));
         if (!overlaps.isEmpty()) {
             throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing mapping")
                     .with("mappings", overlaps.stream().map(ContainerService::summary).toList());
@@ -215,23 +214,13 @@ public class ContainerService {
         AddressRange range;
         if (iova == null) {
             removed = mappings.allOf(container.id());
-            range = new AddressRange(0, -1L);
+            range = AddressRange.all();
         } else {
-            if (!Address.isPageAligned(iova)) {
-                throw Problems.invalid("iova", "must be aligned to 4 KiB");
-            }
-            if (!Address.isPageAligned(size)) {
-                throw Problems.invalid("size", "must be a multiple of 4 KiB");
-            }
-            if (size == 0) {
+            range = AddressRange.ofUnmap("iova", iova, size);
+            if (range == null) {
                 return new Unmapped(0, 0);
             }
-            if (Long.compareUnsigned(iova + size - 1, iova) < 0) {
-                throw Problems.invalid("size", "iova + size wraps past 2^64", "EOVERFLOW");
-            }
-            range = new AddressRange(iova, iova + size - 1);
-            removed = mappings.overlapping(container.id(), Address.sortKey(range.first()), Address.sortKey(range.last()),
-                    Pageable.unpaged());
+            removed = mappings.overlapping(container.id(), range, Pageable.unpaged());
             List<Map<String, Object>> split = removed.stream().filter(m -> !range.contains(m.range()))
                     .map(ContainerService::summary).toList();
             if (!split.isEmpty()) {

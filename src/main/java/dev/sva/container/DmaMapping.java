@@ -1,9 +1,10 @@
 package dev.sva.container;
 
-import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Timestamps;
+import dev.sva.core.KeyedRange;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -13,9 +14,8 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * {@code [iova, iova + size) → physical} in a container ({@code VFIO_IOMMU_MAP_DMA}). The IOVA bounds
- * are stored as {@link Address#sortKey sort keys} so that the database orders them as unsigned
- * addresses. Immutable: an unmap removes whole mappings.
+ * {@code [iova, iova + size) → physical} in a container ({@code VFIO_IOMMU_MAP_DMA}), its bounds
+ * stored as a {@link KeyedRange}. Immutable: an unmap removes whole mappings.
  */
 @Entity
 @Table(name = "dma_mapping")
@@ -29,11 +29,8 @@ public class DmaMapping {
     @Column(name = "container_id", nullable = false)
     private long containerId;
 
-    @Column(name = "first_key", nullable = false)
-    private long firstKey;
-
-    @Column(name = "last_key", nullable = false)
-    private long lastKey;
+    @Embedded
+    private KeyedRange range;
 
     @Column(name = "physical_address", nullable = false)
     private long physicalAddress;
@@ -52,8 +49,7 @@ public class DmaMapping {
 
     public DmaMapping(long containerId, AddressRange range, long physicalAddress, boolean read, boolean write) {
         this.containerId = containerId;
-        this.firstKey = Address.sortKey(range.first());
-        this.lastKey = Address.sortKey(range.last());
+        this.range = new KeyedRange(range);
         this.physicalAddress = physicalAddress;
         this.read = read;
         this.write = write;
@@ -61,19 +57,15 @@ public class DmaMapping {
     }
 
     public AddressRange range() {
-        return new AddressRange(iova(), Address.fromSortKey(lastKey));
+        return range.range();
     }
 
     public long iova() {
-        return Address.fromSortKey(firstKey);
+        return range.first();
     }
 
     public long size() {
-        return range().size();
-    }
-
-    public long firstKey() {
-        return firstKey;
+        return range.size();
     }
 
     public long containerId() {

@@ -1,5 +1,7 @@
 package dev.sva.container;
 
+import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
 import java.util.List;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -11,14 +13,19 @@ public interface DmaMappingRepository extends JpaRepository<DmaMapping, Long> {
 
     long countByContainerId(long containerId);
 
-    @Query("select m from DmaMapping m where m.containerId = :containerId and m.firstKey <= :lastKey and m.lastKey >= :firstKey order by m.firstKey")
-    List<DmaMapping> overlapping(long containerId, long firstKey, long lastKey, Pageable pageable);
+    @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey <= :lastKey and m.range.lastKey >= :firstKey order by m.range.firstKey")
+    List<DmaMapping> overlappingKeys(long containerId, long firstKey, long lastKey, Pageable pageable);
 
-    @Query("select m from DmaMapping m where m.containerId = :containerId and m.firstKey >= :fromKey order by m.firstKey")
+    /** The rows that share an address with {@code range}, in address order. */
+    default List<DmaMapping> overlapping(long containerId, AddressRange range, Pageable pageable) {
+        return overlappingKeys(containerId, Address.sortKey(range.first()), Address.sortKey(range.last()), pageable);
+    }
+
+    @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey >= :fromKey order by m.range.firstKey")
     List<DmaMapping> pageFrom(long containerId, long fromKey, Pageable pageable);
 
     /** All mappings of a container in IOVA order; for the automatic IOVA search and rebuilds. */
-    @Query("select m from DmaMapping m where m.containerId = :containerId order by m.firstKey")
+    @Query("select m from DmaMapping m where m.containerId = :containerId order by m.range.firstKey")
     List<DmaMapping> allOf(long containerId);
 
     @Modifying(flushAutomatically = true)

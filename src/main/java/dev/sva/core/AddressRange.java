@@ -43,6 +43,31 @@ public record AddressRange(long first, long last) {
         return range;
     }
 
+    /**
+     * The range of an unmap request {@code [start, start + size)}: page-aligned, no wrap past 2^64
+     * ({@code EOVERFLOW}); {@code null} for an empty range, which removes nothing.
+     */
+    public static AddressRange ofUnmap(String startField, long start, long size) {
+        if (!Address.isPageAligned(start)) {
+            throw Problems.invalid(startField, "must be aligned to 4 KiB");
+        }
+        if (!Address.isPageAligned(size)) {
+            throw Problems.invalid("size", "must be a multiple of 4 KiB");
+        }
+        if (size == 0) {
+            return null;
+        }
+        if (Long.compareUnsigned(start + size - 1, start) < 0) {
+            throw Problems.invalid("size", startField + " + size wraps past 2^64", "EOVERFLOW");
+        }
+        return new AddressRange(start, start + size - 1);
+    }
+
+    /** Every address: what an unmap without a range removes. */
+    public static AddressRange all() {
+        return new AddressRange(0, -1L);
+    }
+
     /** Throws {@code 422 OUT_OF_RANGE} unless the whole range lies below {@code 2^widthBits}. */
     public void requireWithin(String field, int widthBits) {
         if (widthBits < 64 && Long.compareUnsigned(last, (1L << widthBits) - 1) > 0) {
