@@ -1,0 +1,7 @@
+package dev.sva.translation.engine;
+
+/** Direction of a DMA access, as seen from the device: {@code READ} reads memory, {@code WRITE} writes it. */
+public enum Access {
+    READ,
+    WRITE
+}

@@ -1,0 +1,77 @@
+package dev.sva.translation.engine;
+
+/**
+ * Why a DMA request faulted, with the SMMUv3 event that reports it (DOMAIN.md "Translation"). The VT-d fault reason
+ * depends on the request as well, so it is carried by each fault ({@link FaultRecord#vtdReason()}), see
+ * {@link #vtdReason(Access, boolean)}.
+ */
+public enum FaultReason {
+    /** Requester id not known. */
+    UNKNOWN_DEVICE("C_BAD_STREAMID", 0x02),
+    /** DMA without PASID from a group attached to no container. */
+    BLOCKED("C_BAD_STE", 0x04),
+    /** PASID-tagged DMA from a device without PASID support, or a PASID at or above {@code 2^pasidBits}. */
+    PASID_UNSUPPORTED("C_BAD_SUBSTREAMID", 0x08),
+    /** PASID not bound on this device. */
+    PASID_NOT_BOUND("C_BAD_CD", 0x0a),
+    /** Some byte of the access lies beyond the input address width of the node. */
+    ADDRESS_SIZE("F_ADDR_SIZE", 0x11),
+    /** No mapping, or a page of a demand-paged region that is not present. */
+    TRANSLATION("F_TRANSLATION", 0x10),
+    /** Mapped, but the mapping does not allow the access. */
+    PERMISSION("F_PERMISSION", 0x13);
+
+    private static final FaultReason[] VALUES = values();
+
+    private final String smmuEvent;
+    private final int smmuCode;
+
+    FaultReason(String smmuEvent, int smmuCode) {
+        this.smmuEvent = smmuEvent;
+        this.smmuCode = smmuCode;
+    }
+
+    /** SMMUv3 event name, e.g. {@code F_TRANSLATION}. */
+    public String smmuEvent() {
+        return smmuEvent;
+    }
+
+    /** SMMUv3 event number, e.g. {@code 0x10}. */
+    public int smmuCode() {
+        return smmuCode;
+    }
+
+    /**
+     * VT-d fault reason for this fault, or {@code null} where VT-d has none that this simulator reports
+     * ({@code UNKNOWN_DEVICE}, {@code BLOCKED}).
+     *
+     * @param access             the faulting access (selects 0x85 write / 0x86 read for {@code PERMISSION})
+     * @param pasidOutOfRange    for {@code PASID_UNSUPPORTED}: {@code true} when the device supports PASIDs but the
+     *                           PASID is too wide (0x46), {@code false} when it supports none (0x45)
+     */
+    public Integer vtdReason(Access access, boolean pasidOutOfRange) {
+        int code = vtdCode(this, access, pasidOutOfRange);
+        return code == 0 ? null : code;
+    }
+
+    static int vtdCode(FaultReason reason, Access access, boolean pasidOutOfRange) {
+        switch (reason) {
+            case PASID_UNSUPPORTED:
+                return pasidOutOfRange ? 0x46 : 0x45;
+            case PASID_NOT_BOUND:
+                return 0x59;
+            case ADDRESS_SIZE:
+                return 0x83;
+            case TRANSLATION:
+                return 0x71;
+            case PERMISSION:
+                return access == Access.WRITE ? 0x85 : 0x86;
+            default:
+                return 0;
+        }
+    }
+
+    static FaultReason of(int ordinal) {
+        return VALUES[ordinal];
+    }
+}

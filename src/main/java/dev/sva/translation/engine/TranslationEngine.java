@@ -1,0 +1,1121 @@
+package dev.sva.translation.engine;
+
+import static dev.sva.translation.engine.IntervalTree.FLAGS;
+import static dev.sva.translation.engine.IntervalTree.PAGE_MASK;
+import static dev.sva.translation.engine.IntervalTree.PRESENT;
+import static dev.sva.translation.engine.IntervalTree.READ;
+import static dev.sva.translation.engine.IntervalTree.WRITE;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Simulated IOMMUs of many nodes: answers DMA requests as an SMMUv3 / VT-d would, from state that the control plane
+ * feeds it as commands of primitives (after each commit, and in bulk to rebuild at start).
+ *
+ * <h2>Control plane</h2>
+ * Every command may be called from any thread; the engine serialises them on one lock. When a command returns, its
+ * effect is visible to every translation that starts afterwards and every IOTLB invalidation it implies is complete
+ * (DOMAIN rule 18). Ids are positive and assigned by the database; the engine trusts the control plane's validation
+ * (alignment, no overlap, no split, widths) and throws {@link IllegalArgumentException} only for commands that would
+ * corrupt its own state (unknown parent, misaligned or overlapping interval). Removing something unknown is a no-op.
+ * Groups and containers come into being when first named; nodes and address spaces must be put first.
+ *
+ * <h2>Data plane</h2>
+ * {@link #translate(DmaBatch)} and {@link #translate(long, int, long, long, Access)} take no lock, allocate nothing per
+ * request (the single-request form allocates its result) and throw nothing for a faulting request. Per request: the
+ * requester's route (device → group → container, or device → PASID table → bond → address space) is resolved once per
+ * run of requests with the same requester and re-resolved when {@link #epoch} changes; then peer BARs, width, the
+ * node's {@link Iotlb}, and on a miss a search of the space's {@link IntervalTree}.
+ *
+ * <h2>Threading</h2>
+ * <ul>
+ *   <li>{@link #lock} guards every field not marked volatile, and serialises all writers, including the page-request
+ *       path of translators (a page-in is a write).</li>
+ *   <li>Routing state (device states, group containers and peer tables, PASID tables, node widths) is published with
+ *       release stores; then the writer increments {@link #epoch} (volatile), which makes translators drop the routes
+ *       they cached.</li>
+ *   <li>Mapping state is published by replacing a space's immutable tree root (volatile); then stale IOTLB entries are
+ *       invalidated: page by page for at most {@value #TARGETED_MAX_PAGES} pages, else by giving the space a new tag
+ *       (O(1)). Removing a route needs no IOTLB work: entries are tagged by space, not device, and are unreachable
+ *       once no route leads to the space.</li>
+ * </ul>
+ *
+ * <h2>IOTLB tags</h2>
+ * Each live space has a tag unique among live spaces ({@link Space#tagged} = {@code serial << 24 | tag}); cached
+ * entries are keyed by it. Retagging never reuses a tag until the 24-bit tag space wraps; then (once per 2^24
+ * allocations) every live space is first set to tag 0 (not cached), every IOTLB is emptied, and fresh tags are handed
+ * out. The serial lets a fill detect that the tag it walked under changed meanwhile.
+ */
+public final class TranslationEngine {
+
+    /** Requests whose IOTLB lines a batch touches together, ahead of translating them. */
+    private static final int PREFETCH = 64;
+    /** Unmaps covering more cached pages than this retag the space instead of invalidating page by page. */
+    static final int TARGETED_MAX_PAGES = 64;
+    static final int TAG_FIELD_BITS = 24;
+    static final long TAG_FIELD_MASK = (1L << TAG_FIELD_BITS) - 1;
+
+    // route kinds cached in a DmaBatch
+    private static final int K_UNKNOWN = 0;
+    private static final int K_FAULT = 1;
+    private static final int K_IOVA = 2;
+    private static final int K_PASID = 3;
+
+    private static final int VTD_PASID_NONE = 0x45;
+    private static final int VTD_PASID_WIDTH = 0x46;
+    private static final int VTD_NOT_BOUND = 0x59;
+    private static final int VTD_ADDRESS_SIZE = 0x83;
+    private static final int VTD_TRANSLATION = 0x71;
+
+    private static final int ST_TRANSLATED = 0;
+    private static final int ST_PEER = 1;
+    private static final int ST_FAULT = 2;
+
+    private static final Access[] ACCESSES = Access.values();
+
+    private final int iotlbEntries;
+    private final int faultRingSize;
+    private final int tagLimit;
+
+    private final Object lock = new Object();
+    /** Incremented (under {@link #lock}) after every change of routing state. */
+    private volatile long epoch;
+    private volatile LongObjectTable<Device> devices = new LongObjectTable<>();
+    private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
+    /** Pseudo-node that records faults of unknown requesters. */
+    private volatile Node unattributed;
+    private final Map<Long, Group> groups = new HashMap<>();
+    private final Map<Long, Container> containers = new HashMap<>();
+    private final Map<Long, AddressSpace> spaces = new HashMap<>();
+    private int nextTag = 1;
+    private long tagSerial;
+    private final IntervalTree.Entries scratch = new IntervalTree.Entries();
+
+    /**
+     * @param iotlbEntriesPerNode IOTLB capacity of each node, rounded up to a power of two (at least 4); 0 disables
+     *                            the IOTLB (every request walks)
+     * @param faultRingSize       fault records kept per node, rounded up to a power of two
+     */
+    public TranslationEngine(int iotlbEntriesPerNode, int faultRingSize) {
+        this(iotlbEntriesPerNode, faultRingSize, TAG_FIELD_BITS);
+    }
+
+    /** @param tagBits width of the IOTLB tag space (tests use a tiny one to exercise wrap-around) */
+    TranslationEngine(int iotlbEntriesPerNode, int faultRingSize, int tagBits) {
+        if (iotlbEntriesPerNode < 0) {
+            throw new IllegalArgumentException("iotlbEntriesPerNode must not be negative");
+        }
+        if (tagBits < 1 || tagBits > TAG_FIELD_BITS) {
+            throw new IllegalArgumentException("tagBits out of range");
+        }
+        this.iotlbEntries = iotlbEntriesPerNode;
+        this.faultRingSize = faultRingSize;
+        this.tagLimit = 1 << tagBits;
+        this.unattributed = new Node(0, 0, null, new FaultRing(faultRingSize));
+    }
+
+    // =================================================================== control plane
+
+    /** Adds a node, or updates its widths. {@code pasidBits} 0..20, {@code iovaBits}/{@code vaBits} 12..64. */
+    public void putNode(long nodeId, int pasidBits, int iovaBits, int vaBits) {
+        requireId(nodeId, "nodeId");
+        if (pasidBits < 0 || pasidBits > 20 || iovaBits < 12 || iovaBits > 64 || vaBits < 12 || vaBits > 64) {
+            throw new IllegalArgumentException("node widths out of range");
+        }
+        synchronized (lock) {
+            int config = Node.config(pasidBits, iovaBits, vaBits);
+            Node node = nodes.get(nodeId);
+            if (node == null) {
+                nodes.put(nodeId, new Node(nodeId, config,
+                        iotlbEntries == 0 ? null : new Iotlb(iotlbEntries), new FaultRing(faultRingSize)));
+            } else {
+                node.config = config;
+            }
+            epoch++;
+        }
+    }
+
+    /**
+     * Adds a device, or replaces its configuration (a hot-plug into another group, new BARs, another PASID width).
+     * Its bonds are kept. The three BAR arrays are parallel (index, base, size) and copied.
+     *
+     * @throws IllegalArgumentException if the node is unknown or the arguments are malformed
+     */
+    public void putDevice(long nodeId, long deviceId, long groupId, int pasidBits, boolean pri, int[] barIndex,
+                          long[] barBase, long[] barSize) {
+        requireId(deviceId, "deviceId");
+        requireId(groupId, "groupId");
+        if (pasidBits < 0 || pasidBits > 20) {
+            throw new IllegalArgumentException("pasidBits out of range: " + pasidBits);
+        }
+        int bars = barIndex == null ? 0 : barIndex.length;
+        if (bars > 0 && (barBase == null || barSize == null || barBase.length != bars || barSize.length != bars)) {
+            throw new IllegalArgumentException("BAR arrays differ in length");
+        }
+        for (int i = 0; i < bars; i++) {
+            if (barSize[i] <= 0 || barIndex[i] < 0 || barIndex[i] > 255) {
+                throw new IllegalArgumentException("malformed BAR " + barIndex[i]);
+            }
+        }
+        int[] index = bars == 0 ? new int[0] : barIndex.clone();
+        long[] base = bars == 0 ? new long[0] : barBase.clone();
+        long[] size = bars == 0 ? new long[0] : barSize.clone();
+        synchronized (lock) {
+            Node node = requireNode(nodeId);
+            Group group = groups.computeIfAbsent(groupId, Group::new);
+            Device device = devices.get(deviceId);
+            DeviceState state = new DeviceState(node, group, pasidBits, pri, index, base, size);
+            if (device == null) {
+                device = new Device(deviceId, state);
+                devices.put(deviceId, device);
+                group.addMember(device);
+            } else {
+                Group old = device.state.group;
+                device.state = state;
+                if (old != group) {
+                    old.members.remove(device);
+                    old.rebuildPeers();
+                    dropIfUnused(old);
+                    group.addMember(device);
+                }
+            }
+            group.rebuildPeers();
+            Container c = group.container;
+            if (c != null) {
+                c.addNode(node);
+            }
+            device.forEachBond(b -> b.space.addNode(node)); // the device may have moved to another node
+            epoch++;
+        }
+    }
+
+    /** Hot-unplug: the device, its bonds and its place in its group are gone. */
+    public void removeDevice(long deviceId) {
+        synchronized (lock) {
+            Device device = devices.get(deviceId);
+            if (device == null) {
+                return;
+            }
+            for (Bond b : device.clearBonds()) {
+                b.space.unlink(b);
+            }
+            devices.remove(deviceId);
+            Group group = device.state.group;
+            group.members.remove(device);
+            group.rebuildPeers();
+            dropIfUnused(group);
+            epoch++;
+        }
+    }
+
+    /** The group's devices now translate DMA without PASID through the container (detaching it from any other). */
+    public void attachGroup(long groupId, long containerId) {
+        requireId(groupId, "groupId");
+        requireId(containerId, "containerId");
+        synchronized (lock) {
+            Group group = groups.computeIfAbsent(groupId, Group::new);
+            Container container = containers.computeIfAbsent(containerId, this::newContainer);
+            Container old = group.container;
+            if (old == container) {
+                return;
+            }
+            if (old != null) {
+                old.groups.remove(group);
+            }
+            container.groups.add(group);
+            for (Device d : group.members) {
+                container.addNode(d.state.node);
+            }
+            group.container = container;
+            epoch++;
+        }
+    }
+
+    /** The group's DMA without PASID is blocked again. */
+    public void detachGroup(long groupId) {
+        synchronized (lock) {
+            Group group = groups.get(groupId);
+            if (group == null || group.container == null) {
+                return;
+            }
+            group.container.groups.remove(group);
+            group.container = null;
+            dropIfUnused(group);
+            epoch++;
+        }
+    }
+
+    /**
+     * Maps {@code [iova, iova + size)} to {@code physicalAddress} in the container (created if new).
+     *
+     * @throws IllegalArgumentException if misaligned, empty, wrapping, without permission, or overlapping a mapping
+     */
+    public void map(long containerId, long iova, long size, long physicalAddress, boolean read, boolean write) {
+        requireId(containerId, "containerId");
+        long last = requireRange(iova, size, physicalAddress, read, write);
+        synchronized (lock) {
+            Container c = containers.computeIfAbsent(containerId, this::newContainer);
+            c.root = IntervalTree.insert(c.root, iova, last, payload(physicalAddress, read, write, true));
+            c.intervals++;
+        }
+    }
+
+    /**
+     * Removes every mapping wholly inside {@code [iova, iova + size)} (the control plane guarantees none is split;
+     * one that straddles the bounds is left alone) and invalidates their IOTLB entries.
+     *
+     * @throws IllegalArgumentException if not page aligned
+     */
+    public void unmap(long containerId, long iova, long size) {
+        requireAligned(iova, size);
+        synchronized (lock) {
+            Container c = containers.get(containerId);
+            if (c == null || size <= 0) {
+                return;
+            }
+            long hi = lastOf(iova, size);
+            IntervalTree.Entries found = scratch;
+            found.clear();
+            IntervalTree.collect(c.root, iova, hi, found);
+            Object root = c.root;
+            long pages = 0;
+            int kept = 0;
+            for (int i = 0; i < found.size; i++) {
+                long s = found.start(i);
+                long l = found.last(i);
+                if (Long.compareUnsigned(s, iova) >= 0 && Long.compareUnsigned(l, hi) <= 0) {
+                    root = IntervalTree.remove(root, s);
+                    c.intervals--;
+                    pages += ((l - s) >>> 12) + 1;
+                    found.data[3 * kept] = s;
+                    found.data[3 * kept + 1] = l;
+                    kept++;
+                }
+            }
+            found.size = kept;
+            c.root = root;
+            invalidate(c, found, pages);
+        }
+    }
+
+    /** Drops the container and its mappings; groups still attached are detached. */
+    public void removeContainer(long containerId) {
+        synchronized (lock) {
+            Container c = containers.remove(containerId);
+            if (c == null) {
+                return;
+            }
+            for (Group g : new ArrayList<>(c.groups)) {
+                g.container = null;
+                dropIfUnused(g);
+            }
+            c.groups.clear();
+            retire(c);
+            epoch++;
+        }
+    }
+
+    /** Adds a process address space of the node (no-op if it exists). */
+    public void putAddressSpace(long nodeId, long addressSpaceId) {
+        requireId(addressSpaceId, "addressSpaceId");
+        synchronized (lock) {
+            requireNode(nodeId);
+            if (!spaces.containsKey(addressSpaceId)) {
+                AddressSpace as = new AddressSpace(addressSpaceId, nodeId);
+                as.tagged = nextTagged();
+                spaces.put(addressSpaceId, as);
+            }
+        }
+    }
+
+    /**
+     * Maps a VA region. {@code pinned=false} makes it demand-paged: its pages are not present until a page request
+     * brings them in.
+     *
+     * @throws IllegalArgumentException if the address space is unknown, or the region is malformed or overlaps one
+     */
+    public void mapRegion(long addressSpaceId, long va, long size, long physicalAddress, boolean read, boolean write,
+                          boolean pinned) {
+        long last = requireRange(va, size, physicalAddress, read, write);
+        synchronized (lock) {
+            AddressSpace as = requireSpace(addressSpaceId);
+            as.root = IntervalTree.insert(as.root, va, last, payload(physicalAddress, read, write, pinned));
+            as.intervals++;
+        }
+    }
+
+    /**
+     * munmap: removes {@code [va, va + size)} from every region it touches (splitting them) with its pages.
+     *
+     * @throws IllegalArgumentException if not page aligned
+     */
+    public void unmapRegion(long addressSpaceId, long va, long size) {
+        requireAligned(va, size);
+        synchronized (lock) {
+            AddressSpace as = spaces.get(addressSpaceId);
+            if (as == null || size <= 0) {
+                return;
+            }
+            long hi = lastOf(va, size);
+            IntervalTree.Entries found = scratch;
+            found.clear();
+            IntervalTree.collect(as.root, va, hi, found);
+            Object root = as.root;
+            long pages = 0;
+            int removed = 0;
+            for (int i = 0; i < found.size; i++) {
+                long s = found.start(i);
+                long l = found.last(i);
+                long p = found.payload(i);
+                root = IntervalTree.remove(root, s);
+                as.intervals--;
+                if (Long.compareUnsigned(s, va) < 0) {
+                    root = IntervalTree.insert(root, s, va - 1, p);
+                    as.intervals++;
+                }
+                if (Long.compareUnsigned(l, hi) > 0) {
+                    root = IntervalTree.insert(root, hi + 1, l, shift(p, hi + 1 - s));
+                    as.intervals++;
+                }
+                if ((p & PRESENT) != 0) {
+                    long rs = Long.compareUnsigned(s, va) < 0 ? va : s;
+                    long rl = Long.compareUnsigned(l, hi) > 0 ? hi : l;
+                    pages += ((rl - rs) >>> 12) + 1;
+                    found.data[3 * removed] = rs;
+                    found.data[3 * removed + 1] = rl;
+                    removed++;
+                }
+            }
+            found.size = removed;
+            as.root = root;
+            invalidate(as, found, pages);
+        }
+    }
+
+    /** Process exit: the address space, its regions and every bond to it are gone. */
+    public void removeAddressSpace(long addressSpaceId) {
+        synchronized (lock) {
+            AddressSpace as = spaces.remove(addressSpaceId);
+            if (as == null) {
+                return;
+            }
+            for (Bond b = as.bonds; b != null; b = b.next) {
+                if (b.device.bond(b.pasid) == b) {
+                    b.device.setBond(b.pasid, null);
+                }
+            }
+            as.bonds = null;
+            retire(as);
+            epoch++;
+        }
+    }
+
+    /**
+     * Binds {@code pasid} (0..2^20-1) of the device to the address space, replacing any bond of that PASID.
+     * {@code iopf}: translation and permission faults of this PASID become page requests.
+     *
+     * @throws IllegalArgumentException if the device or address space is unknown or the PASID too wide
+     */
+    public void bind(long deviceId, int pasid, long addressSpaceId, boolean iopf) {
+        if (pasid < 0 || pasid > Device.MAX_PASID) {
+            throw new IllegalArgumentException("pasid out of range: " + pasid);
+        }
+        synchronized (lock) {
+            Device device = devices.get(deviceId);
+            if (device == null) {
+                throw new IllegalArgumentException("unknown device " + deviceId);
+            }
+            AddressSpace as = requireSpace(addressSpaceId);
+            Bond bond = new Bond(device, pasid, as, iopf);
+            as.addNode(device.state.node);
+            Bond old = device.setBond(pasid, bond);
+            if (old != null) {
+                old.space.unlink(old);
+            }
+            as.link(bond);
+            epoch++;
+        }
+    }
+
+    /** Removes the bond of {@code pasid} on the device, if any. */
+    public void unbind(long deviceId, int pasid) {
+        if (pasid < 0 || pasid > Device.MAX_PASID) {
+            return;
+        }
+        synchronized (lock) {
+            Device device = devices.get(deviceId);
+            if (device == null) {
+                return;
+            }
+            Bond old = device.setBond(pasid, null);
+            if (old != null) {
+                old.space.unlink(old);
+                epoch++;
+            }
+        }
+    }
+
+    /** Drops every node, device, group, container, address space, bond, fault record and counter. */
+    public void clear() {
+        synchronized (lock) {
+            for (Container c : containers.values()) {
+                retire(c);
+            }
+            for (AddressSpace as : spaces.values()) {
+                retire(as);
+            }
+            devices = new LongObjectTable<>();
+            nodes.clear();
+            groups.clear();
+            containers.clear();
+            spaces.clear();
+            unattributed = new Node(0, 0, null, new FaultRing(faultRingSize));
+            epoch++;
+        }
+    }
+
+    // =================================================================== queries
+
+    /**
+     * The most recent faults of the node, newest first; {@code deviceIdOrZero} filters by requester. Node 0 holds
+     * the faults of unknown requesters ({@code UNKNOWN_DEVICE}). An unknown node has none.
+     */
+    public List<FaultRecord> recentFaults(long nodeId, long deviceIdOrZero, int limit) {
+        Node node = nodeId == 0 ? unattributed : nodes.get(nodeId);
+        return node == null || limit <= 0 ? List.of() : node.faults.recent(nodeId, deviceIdOrZero, limit);
+    }
+
+    /** Counters of one node (node 0: requests from unknown requesters); all zero for an unknown node. */
+    public Stats stats(long nodeId) {
+        long[] sums = new long[NodeStats.COUNTERS];
+        Node node = nodeId == 0 ? unattributed : nodes.get(nodeId);
+        if (node != null) {
+            node.stats.addTo(sums);
+        }
+        return NodeStats.toStats(sums);
+    }
+
+    /** Counters summed over every node, including requests from unknown requesters. */
+    public Stats stats() {
+        long[] sums = new long[NodeStats.COUNTERS];
+        for (Node node : nodes.values()) {
+            node.stats.addTo(sums);
+        }
+        unattributed.stats.addTo(sums);
+        return NodeStats.toStats(sums);
+    }
+
+    // =================================================================== data plane
+
+    /**
+     * Translates one request (allocates its result; for the REST boundary). See {@link #translate(DmaBatch)}.
+     *
+     * @param pasid -1 (any negative) for DMA without PASID
+     * @param size  bytes accessed, at least 1
+     */
+    public DmaResult translate(long deviceId, int pasid, long address, long size, Access access) {
+        DmaBatch batch = new DmaBatch(1);
+        batch.add(deviceId, pasid, address, size, access);
+        translate(batch);
+        return batch.result(0);
+    }
+
+    /**
+     * Translates every request of the batch, in order, and stores the results in it. Lock-free (except a page
+     * request, which pages in under the engine lock) and allocation-free once the batch's segment arrays are large
+     * enough. Faults are appended to the requesters' nodes' fault logs, and counters added, once per run of
+     * requests of the same node (at the latest when the batch ends).
+     */
+    public void translate(DmaBatch b) {
+        final int n = b.size();
+        final long[] devs = b.deviceId;
+        final int[] pasids = b.pasid;
+        final long[] addrs = b.address;
+        final long[] lens = b.length;
+        final byte[] accs = b.access;
+        final int[] status = b.status;
+        final long[] value = b.value;
+        b.segUsed = 0;
+        b.faultCount = 0;
+        b.faultFlushed = 0;
+        b.now = 0;
+        b.rNode = null;
+        // the cached route, in locals; refreshed only by resolve()
+        long rDevice = 0;
+        int rPasid = 0;
+        long rEpoch = -1;
+        int kind = K_UNKNOWN;
+        long[] peers = null;
+        long widthInv = 0;
+        Space space = null;
+        Iotlb tlb = null;
+        long hits = 0;
+        int runStart = 0; // first request not yet counted in b.acc
+        int prefetched = 0; // requests below this had their IOTLB line touched
+        for (int i = 0; i < n; i++) {
+            long dev = devs[i];
+            int pasid = pasids[i];
+            long e = epoch;
+            if (dev != rDevice || pasid != rPasid || e != rEpoch) {
+                // counters so far belong to the node being left, if resolve() switches
+                b.acc[NodeStats.HITS] += hits;
+                b.acc[NodeStats.TRANSLATIONS] += i - runStart;
+                hits = 0;
+                runStart = i;
+                resolve(b, dev, pasid, e);
+                rDevice = dev;
+                rPasid = pasid;
+                rEpoch = e;
+                kind = b.rKind;
+                peers = b.rPeers;
+                widthInv = b.rWidthInv;
+                space = b.rSpace;
+                tlb = b.rIotlb;
+            }
+            if (i >= prefetched && tlb != null) {
+                prefetched = Math.min(n, i + PREFETCH);
+                b.sink += prefetch(tlb, space.tagged, addrs, i, prefetched);
+            }
+            long addr = addrs[i];
+            if (kind == K_UNKNOWN) {
+                fault(b, i, FaultReason.UNKNOWN_DEVICE, 0, addr);
+                continue;
+            }
+            if (peers != null && peer(b, i, peers, dev, addr)) {
+                continue;
+            }
+            if (kind == K_FAULT) {
+                fault(b, i, FaultReason.of(b.rReason), b.rVtd, addr);
+                continue;
+            }
+            long last = addr + lens[i] - 1;
+            if (Long.compareUnsigned(last, addr) < 0 || (last & widthInv) != 0) {
+                fault(b, i, FaultReason.ADDRESS_SIZE, VTD_ADDRESS_SIZE, addr);
+                continue;
+            }
+            int access = accs[i];
+            long cached = Iotlb.MISS;
+            int set = 0;
+            long key = 0;
+            long tagged = 0;
+            if (tlb != null) {
+                tagged = space.tagged;
+                long tag = tagged & TAG_FIELD_MASK;
+                long vpn = addr >>> 12;
+                if (tag != 0 && vpn < Iotlb.VPN_LIMIT) {
+                    key = tag << Iotlb.TAG_SHIFT | vpn;
+                    cached = tlb.lookup(key);
+                }
+            }
+            if (cached != Iotlb.MISS) {
+                if ((cached & (access + 1)) != 0) {
+                    if (((addr ^ last) >>> 12) == 0) {
+                        status[i] = ST_TRANSLATED | DmaBatch.HIT;
+                        value[i] = (cached & PAGE_MASK) | (addr & ~PAGE_MASK);
+                        hits++;
+                        continue;
+                    }
+                } else if (!b.rIopf) {
+                    hits++;
+                    fault(b, i, FaultReason.PERMISSION, vtdPermission(access), addr);
+                    status[i] |= DmaBatch.HIT;
+                    continue;
+                } else {
+                    cached = Iotlb.MISS; // an iopf bond turns this into a page request: take the slow path
+                }
+            }
+            int stamp = 1; // odd: nothing to fill (no IOTLB, an uncacheable address, or a multi-page hit)
+            if (cached != Iotlb.MISS) {
+                hits++;
+            } else {
+                b.acc[NodeStats.MISSES]++;
+                if (key != 0) {
+                    set = tlb.set(key);
+                    stamp = tlb.stamp(set); // before the walk: see Iotlb "Fills"
+                }
+            }
+            walk(b, i, space, addr, last, access, cached, tlb, set, key, stamp, tagged);
+        }
+        b.acc[NodeStats.HITS] += hits;
+        b.acc[NodeStats.TRANSLATIONS] += n - runStart;
+        finish(b);
+    }
+
+    /**
+     * Touches the IOTLB lines of requests {@code [from, to)} as if they had the current route (a guess that holds for
+     * batches grouped by requester, and costs only a wasted load otherwise), so that the translations that follow
+     * find them in cache. A full translation is ~80 instructions, so the reorder buffer holds two or three of them
+     * and their IOTLB misses would be taken almost one at a time; this loop is ~8 instructions per request, so dozens
+     * of misses are in flight together. (A load cannot retire before its data arrives, unlike a prefetch instruction,
+     * which Java does not offer: touching one request ahead per translation instead would stall just the same.)
+     */
+    private static long prefetch(Iotlb tlb, long tagged, long[] addrs, int from, int to) {
+        long tag = tagged & TAG_FIELD_MASK;
+        if (tag == 0) {
+            return 0;
+        }
+        long sink = 0;
+        for (int j = from; j < to; j++) {
+            sink += tlb.touch(tag << Iotlb.TAG_SHIFT | addrs[j] >>> 12);
+        }
+        return sink;
+    }
+
+    /** Resolves the route of (device, pasid) as of epoch {@code e} into {@code b}'s route fields. */
+    private void resolve(DmaBatch b, long dev, int pasid, long e) {
+        Device d = devices.get(dev);
+        b.rIotlb = null;
+        b.rSpace = null;
+        b.rIopf = false;
+        if (d == null) {
+            b.rKind = K_UNKNOWN;
+            b.rPeers = null;
+            switchNode(b, unattributed);
+            return;
+        }
+        DeviceState s = d.state;
+        Node node = s.node;
+        switchNode(b, node);
+        Group g = s.group;
+        b.rPeers = g.peerBars;
+        int config = node.config;
+        if (pasid < 0) {
+            Container c = g.container;
+            if (c == null) {
+                routeFault(b, FaultReason.BLOCKED, 0);
+                return;
+            }
+            b.rKind = K_IOVA;
+            b.rSpace = c;
+            b.rIotlb = node.iotlb;
+            b.rWidthInv = ~Node.widthMask(config & 0xff);
+            return;
+        }
+        if (s.pasidBits == 0) {
+            routeFault(b, FaultReason.PASID_UNSUPPORTED, VTD_PASID_NONE);
+        } else if (pasid >= 1 << s.pasidBits) {
+            routeFault(b, FaultReason.PASID_UNSUPPORTED, VTD_PASID_WIDTH);
+        } else {
+            Bond bond = d.bond(pasid);
+            if (bond == null) {
+                routeFault(b, FaultReason.PASID_NOT_BOUND, VTD_NOT_BOUND);
+            } else {
+                b.rKind = K_PASID;
+                b.rSpace = bond.space;
+                b.rIotlb = node.iotlb;
+                b.rIopf = bond.iopf;
+                b.rWidthInv = ~Node.widthMask((config >>> 8) & 0xff);
+            }
+        }
+    }
+
+    private static void routeFault(DmaBatch b, FaultReason reason, int vtd) {
+        b.rKind = K_FAULT;
+        b.rReason = reason.ordinal();
+        b.rVtd = vtd;
+    }
+
+    /** Makes {@code node} the one counted for, after handing the counters and faults so far to the previous one. */
+    private static void switchNode(DmaBatch b, Node node) {
+        Node old = b.rNode;
+        if (old != node) {
+            if (old != null) {
+                old.stats.drain(b.acc);
+                logFaults(b, old);
+            }
+            b.rNode = node;
+        }
+    }
+
+    /** Appends the faults not yet logged (all of {@code node}) to its fault log, with one reservation. */
+    private static void logFaults(DmaBatch b, Node node) {
+        int from = b.faultFlushed;
+        int to = b.faultCount;
+        if (from == to) {
+            return;
+        }
+        if (b.now == 0) {
+            b.now = System.currentTimeMillis();
+        }
+        FaultRing ring = node.faults;
+        int keep = Math.min(to - from, ring.capacity());
+        long n = ring.reserve(keep);
+        for (int j = to - keep; j < to; j++) {
+            int i = b.faultIndex[j];
+            int s = b.status[i];
+            ring.write(n++, FaultReason.of((s >>> DmaBatch.REASON_SHIFT) & 7), (s >>> DmaBatch.VTD_SHIFT) & 0xff,
+                    ACCESSES[b.access[i]], b.value[i], b.pasid[i], b.deviceId[i], b.now);
+        }
+        b.faultFlushed = to;
+    }
+
+    /** Fabric routing: delivers to the first peer BAR (lowest device id, then BAR order) holding {@code addr}. */
+    private static boolean peer(DmaBatch b, int i, long[] bars, long self, long addr) {
+        for (int k = 0; k < bars.length; k += 4) {
+            if (bars[k] != self && Long.compareUnsigned(addr, bars[k + 1]) >= 0
+                    && Long.compareUnsigned(addr, bars[k + 2]) <= 0) {
+                b.status[i] = ST_PEER | (int) bars[k + 3] << DmaBatch.BAR_SHIFT;
+                b.value[i] = addr - bars[k + 1];
+                b.peerDevice[i] = bars[k];
+                b.acc[NodeStats.PEER]++;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void fault(DmaBatch b, int i, FaultReason reason, int vtd, long address) {
+        b.status[i] = ST_FAULT | reason.ordinal() << DmaBatch.REASON_SHIFT | vtd << DmaBatch.VTD_SHIFT;
+        b.value[i] = address;
+        b.acc[NodeStats.FAULT0 + reason.ordinal()]++;
+        b.faultIndex[b.faultCount++] = i;
+    }
+
+    private static int vtdPermission(int access) {
+        return access == Access.WRITE.ordinal() ? 0x85 : 0x86;
+    }
+
+    /**
+     * The page walk: translates {@code [addr, last]} run by run through the space's intervals (O(intervals crossed),
+     * not O(pages)), the first page possibly from the IOTLB ({@code cached}), fills the IOTLB with the first page, and
+     * hands a failing PASID request with an iopf bond to {@link #pageRequest}.
+     */
+    private void walk(DmaBatch b, int i, Space space, long addr, long last, int access, long cached, Iotlb tlb,
+                      int set, long key, int stamp, long tagged) {
+        long need = access + 1;
+        boolean multi = ((addr ^ last) >>> 12) != 0;
+        int first = b.segUsed;
+        Object root = space.root;
+        IntervalTree.Cursor c = b.cursor;
+        long cur = addr;
+        long firstPa;
+        int hit = 0;
+        if (cached != Iotlb.MISS) {
+            // only multi-page accesses get here with a hit: single-page hits were answered by the caller
+            hit = DmaBatch.HIT;
+            firstPa = (cached & PAGE_MASK) | (addr & ~PAGE_MASK);
+            long pageLast = addr | ~PAGE_MASK;
+            b.addSegment(first, firstPa, pageLast - addr + 1);
+            cur = pageLast + 1;
+        } else {
+            firstPa = 0;
+        }
+        FaultReason reason = null;
+        while (reason == null) {
+            if (!IntervalTree.find(root, cur, c)) {
+                reason = FaultReason.TRANSLATION;
+            } else if ((c.payload & PRESENT) == 0) {
+                reason = FaultReason.TRANSLATION;
+            } else if ((c.payload & need) == 0) {
+                reason = FaultReason.PERMISSION;
+            } else {
+                long runLast = Long.compareUnsigned(c.last, last) < 0 ? c.last : last;
+                long pa = (c.payload & PAGE_MASK) + (cur - c.start);
+                if (cur == addr) {
+                    firstPa = pa;
+                    if (tlb != null) {
+                        tlb.fill(set, key, (pa & PAGE_MASK) | (c.payload & (READ | WRITE)), stamp, space, tagged);
+                    }
+                }
+                if (multi) {
+                    b.addSegment(first, pa, runLast - cur + 1);
+                }
+                if (runLast == last) {
+                    break;
+                }
+                cur = runLast + 1;
+            }
+        }
+        if (reason == null) {
+            b.status[i] = ST_TRANSLATED | hit | (multi ? DmaBatch.SEGMENTS : 0);
+            b.value[i] = firstPa;
+            if (multi) {
+                b.segFirst[i] = first;
+                b.segCount[i] = b.segUsed - first;
+            }
+            return;
+        }
+        b.segUsed = first;
+        if (b.rKind == K_PASID && b.rIopf) {
+            pageRequest(b, i, (AddressSpace) space, addr, last, access);
+            b.status[i] |= hit;
+            return;
+        }
+        fault(b, i, reason, reason == FaultReason.TRANSLATION ? VTD_TRANSLATION : vtdPermission(access), cur);
+        b.status[i] |= hit;
+    }
+
+    /**
+     * A page request group for one access (PCIe PRI, answered as {@code iommu_sva_handle_mm()} does): under the
+     * engine lock, walks the access again from its first byte against the current regions; each not-present run in a
+     * region that allows the access is paged in; the first page outside every region, or in a region that forbids
+     * the access, ends the group with INVALID (pages already brought in stay present).
+     */
+    private void pageRequest(DmaBatch b, int i, AddressSpace as, long addr, long last, int access) {
+        long need = access + 1;
+        boolean multi = ((addr ^ last) >>> 12) != 0;
+        int first = b.segUsed;
+        IntervalTree.Cursor c = b.cursor;
+        FaultReason reason = null;
+        long cur = addr;
+        long firstPa = 0;
+        synchronized (lock) {
+            while (true) {
+                if (!IntervalTree.find(as.root, cur, c)) {
+                    reason = FaultReason.TRANSLATION;
+                    break;
+                }
+                if ((c.payload & need) == 0) {
+                    reason = (c.payload & PRESENT) == 0 ? FaultReason.TRANSLATION : FaultReason.PERMISSION;
+                    break;
+                }
+                if ((c.payload & PRESENT) == 0) {
+                    long pageFirst = cur & PAGE_MASK;
+                    long lastPage = last | ~PAGE_MASK;
+                    pageIn(as, c.start, c.last, c.payload, pageFirst,
+                            Long.compareUnsigned(c.last, lastPage) < 0 ? c.last : lastPage);
+                    continue;
+                }
+                long runLast = Long.compareUnsigned(c.last, last) < 0 ? c.last : last;
+                long pa = (c.payload & PAGE_MASK) + (cur - c.start);
+                if (cur == addr) {
+                    firstPa = pa;
+                }
+                if (multi) {
+                    b.addSegment(first, pa, runLast - cur + 1);
+                }
+                if (runLast == last) {
+                    break;
+                }
+                cur = runLast + 1;
+            }
+        }
+        if (reason == null) {
+            b.acc[NodeStats.PR_SUCCESS]++;
+            b.status[i] = ST_TRANSLATED | DmaBatch.PR_SUCCESS | (multi ? DmaBatch.SEGMENTS : 0);
+            b.value[i] = firstPa;
+            if (multi) {
+                b.segFirst[i] = first;
+                b.segCount[i] = b.segUsed - first;
+            }
+            return;
+        }
+        b.segUsed = first;
+        b.acc[NodeStats.PR_INVALID]++;
+        fault(b, i, reason, reason == FaultReason.TRANSLATION ? VTD_TRANSLATION : vtdPermission(access), cur);
+        b.status[i] |= DmaBatch.PR_INVALID;
+    }
+
+    /**
+     * Makes pages {@code [from, to]} of the not-present fragment {@code [start, last] -> payload} present, merging
+     * them with present neighbours that continue them. Holds {@link #lock}.
+     */
+    private void pageIn(AddressSpace as, long start, long last, long payload, long from, long to) {
+        Object root = IntervalTree.remove(as.root, start);
+        int intervals = as.intervals - 1;
+        if (from != start) {
+            root = IntervalTree.insert(root, start, from - 1, payload);
+            intervals++;
+        }
+        if (to != last) {
+            root = IntervalTree.insert(root, to + 1, last, shift(payload, to + 1 - start));
+            intervals++;
+        }
+        long p = shift(payload, from - start) | PRESENT;
+        long s = from;
+        long l = to;
+        IntervalTree.Cursor c = new IntervalTree.Cursor();
+        if (s != 0 && IntervalTree.find(root, s - 1, c) && continues(c, s, p)) {
+            root = IntervalTree.remove(root, c.start);
+            intervals--;
+            s = c.start;
+            p = c.payload;
+        }
+        if (l != -1L && IntervalTree.find(root, l + 1, c) && c.start == l + 1
+                && continues(s, l, p, c.start, c.payload)) {
+            root = IntervalTree.remove(root, c.start);
+            intervals--;
+            l = c.last;
+        }
+        as.root = IntervalTree.insert(root, s, l, p);
+        as.intervals = intervals + 1;
+    }
+
+    /** The fragment {@code c} ends right before {@code s} and continues into payload {@code p}. */
+    private static boolean continues(IntervalTree.Cursor c, long s, long p) {
+        return c.last == s - 1 && continues(c.start, c.last, c.payload, s, p);
+    }
+
+    private static boolean continues(long s1, long l1, long p1, long s2, long p2) {
+        return (p1 & FLAGS) == (p2 & FLAGS) && (p1 & PAGE_MASK) + (s2 - s1) == (p2 & PAGE_MASK);
+    }
+
+    /** Ends a batch: hands its remaining counters and faults to the node of its last requests. */
+    private static void finish(DmaBatch b) {
+        if (b.rNode != null) {
+            b.rNode.stats.drain(b.acc);
+            logFaults(b, b.rNode);
+        }
+    }
+
+    // =================================================================== writer helpers (hold the lock)
+
+    private Container newContainer(long id) {
+        Container c = new Container(id);
+        c.tagged = nextTagged();
+        return c;
+    }
+
+    /** Drops every cached translation of the space: O(1), by moving it to a fresh tag. */
+    private void retag(Space s) {
+        s.tagged = nextTagged();
+    }
+
+    /** Makes a removed space untranslatable and uncached (tag 0). */
+    private void retire(Space s) {
+        s.root = IntervalTree.EMPTY;
+        s.intervals = 0;
+        s.tagged = ++tagSerial << TAG_FIELD_BITS;
+    }
+
+    private long nextTagged() {
+        if (nextTag >= tagLimit) {
+            wrapTags();
+        }
+        int tag = nextTag < tagLimit ? nextTag++ : 0;
+        return ++tagSerial << TAG_FIELD_BITS | tag;
+    }
+
+    /** Tag space exhausted: uncache every space, empty every IOTLB, then hand out tags from 1 again. */
+    private void wrapTags() {
+        List<Space> live = new ArrayList<>(containers.size() + spaces.size());
+        live.addAll(containers.values());
+        live.addAll(spaces.values());
+        for (Space s : live) {
+            s.tagged = ++tagSerial << TAG_FIELD_BITS;
+        }
+        for (Node node : nodes.values()) {
+            if (node.iotlb != null) {
+                node.iotlb.invalidateAll();
+            }
+        }
+        nextTag = 1;
+        for (Space s : live) {
+            int tag = nextTag < tagLimit ? nextTag++ : 0;
+            s.tagged = ++tagSerial << TAG_FIELD_BITS | tag;
+        }
+    }
+
+    /**
+     * Invalidates the IOTLB entries of the {@code ranges} (start, last pairs in {@link IntervalTree.Entries}) just
+     * removed from the space: page by page in every node that may cache it, or by retagging when there are many.
+     */
+    private void invalidate(Space s, IntervalTree.Entries ranges, long pages) {
+        int tag = s.tag();
+        if (pages == 0 || tag == 0) {
+            return;
+        }
+        if (pages > TARGETED_MAX_PAGES) {
+            retag(s);
+            return;
+        }
+        for (Node node : s.nodes) {
+            Iotlb tlb = node.iotlb;
+            if (tlb == null) {
+                continue;
+            }
+            for (int r = 0; r < ranges.size; r++) {
+                long vpn = ranges.start(r) >>> 12;
+                long lastVpn = ranges.last(r) >>> 12;
+                for (; Long.compareUnsigned(vpn, lastVpn) <= 0 && vpn < Iotlb.VPN_LIMIT; vpn++) {
+                    tlb.invalidate(Iotlb.key(tag, vpn));
+                }
+            }
+        }
+    }
+
+    private void dropIfUnused(Group g) {
+        if (g.members.isEmpty() && g.container == null) {
+            groups.remove(g.id);
+        }
+    }
+
+    private Node requireNode(long nodeId) {
+        Node node = nodes.get(nodeId);
+        if (node == null) {
+            throw new IllegalArgumentException("unknown node " + nodeId);
+        }
+        return node;
+    }
+
+    private AddressSpace requireSpace(long id) {
+        AddressSpace as = spaces.get(id);
+        if (as == null) {
+            throw new IllegalArgumentException("unknown address space " + id);
+        }
+        return as;
+    }
+
+    private static void requireId(long id, String what) {
+        if (id <= 0) {
+            throw new IllegalArgumentException(what + " must be positive: " + id);
+        }
+    }
+
+    private static long requireRange(long start, long size, long pa, boolean read, boolean write) {
+        if (((start | size | pa) & ~PAGE_MASK) != 0 || size == 0) {
+            throw new IllegalArgumentException("not page aligned, or empty");
+        }
+        long last = start + size - 1;
+        if (Long.compareUnsigned(last, start) < 0) {
+            throw new IllegalArgumentException("range wraps past 2^64");
+        }
+        if (!read && !write) {
+            throw new IllegalArgumentException("no permission");
+        }
+        return last;
+    }
+
+    private static void requireAligned(long start, long size) {
+        if (((start | size) & ~PAGE_MASK) != 0) {
+            throw new IllegalArgumentException("not page aligned");
+        }
+    }
+
+    private static long lastOf(long start, long size) {
+        long last = start + size - 1;
+        return Long.compareUnsigned(last, start) < 0 ? -1L : last;
+    }
+
+    private static long payload(long pa, boolean read, boolean write, boolean present) {
+        return pa | (read ? READ : 0) | (write ? WRITE : 0) | (present ? PRESENT : 0);
+    }
+
+    /** The payload of the same fragment advanced by {@code delta} bytes (page multiple). */
+    private static long shift(long payload, long delta) {
+        return ((payload & PAGE_MASK) + delta) | (payload & FLAGS);
+    }
+
+    // =================================================================== introspection for tests and benchmarks
+
+    int intervals(long spaceId, boolean container) {
+        synchronized (lock) {
+            Space s = container ? containers.get(spaceId) : spaces.get(spaceId);
+            return s == null ? 0 : s.intervals;
+        }
+    }
+
+    /** The writer lock, so a test can hold writers (and page requests) back at a chosen moment. */
+    Object writerLock() {
+        return lock;
+    }
+
+    Iotlb iotlb(long nodeId) {
+        Node node = nodes.get(nodeId);
+        return node == null ? null : node.iotlb;
+    }
+}
