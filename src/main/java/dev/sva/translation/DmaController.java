@@ -1,0 +1,224 @@
+package dev.sva.translation;
+
+import dev.sva.core.Address;
+import dev.sva.core.Ids;
+import dev.sva.core.Problems;
+import dev.sva.node.Node;
+import dev.sva.node.NodeService;
+import dev.sva.translation.engine.Access;
+import dev.sva.translation.engine.DmaBatch;
+import dev.sva.translation.engine.DmaResult;
+import dev.sva.translation.engine.FaultReason;
+import dev.sva.translation.engine.FaultRecord;
+import dev.sva.translation.engine.Outcome;
+import dev.sva.translation.engine.PageResponse;
+import dev.sva.translation.engine.Stats;
+import dev.sva.translation.engine.TranslationEngine;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1")
+@Tag(name = "DMA", description = "The translation engine: what a DMA request would meet")
+class DmaController {
+
+    /** The largest access one request may make: 16 MiB, 4,096 pages. */
+    static final long MAX_ACCESS = 16L << 20;
+    static final int MAX_BATCH = 10_000;
+    private static final int MAX_PASID = (1 << 20) - 1;
+
+    private final TranslationEngine engine;
+    private final NodeService nodes;
+    private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(MAX_BATCH));
+
+    DmaController(TranslationEngine engine, NodeService nodes) {
+        this.engine = engine;
+        this.nodes = nodes;
+    }
+
+    record DmaRequest(String deviceId,
+                      @Schema(description = "absent or null: DMA without PASID", nullable = true) Integer pasid,
+                      String address,
+                      @Schema(types = {"integer", "string"}, description = "bytes, default 1, at most 16 MiB", example = "64") Object size,
+                      Access access) {
+    }
+
+    record BatchRequest(List<DmaRequest> requests) {
+    }
+
+    @Schema(description = "A physically contiguous run of an access that spans pages")
+    record SegmentView(String physicalAddress, long size) {
+    }
+
+    record PageRequestView(PageResponse response) {
+    }
+
+    record PeerView(String deviceId, int bar, @Schema(description = "address - BAR base, as 0x…") String offset) {
+    }
+
+    record FaultView(FaultReason reason, String smmuEvent, @Schema(example = "0x10") String smmuCode,
+                     @Schema(example = "0x71", nullable = true) String vtdReason, String address, Integer pasid, Access access) {
+    }
+
+    @Schema(description = "What the DMA met. A fault is a normal answer, not an HTTP error.")
+    record DmaResultView(Outcome outcome, String physicalAddress, List<SegmentView> segments, boolean iotlbHit,
+                         PageRequestView pageRequest, PeerView peer, FaultView fault) {
+
+        /** {@code spansPages}: the access crosses a 4 KiB boundary, so its segments are listed. */
+        static DmaResultView of(DmaResult r, boolean spansPages) {
+            boolean translated = r.outcome() == Outcome.TRANSLATED;
+            return new DmaResultView(r.outcome(),
+                    translated ? Address.format(r.physicalAddress()) : null,
+                    translated && spansPages
+                            ? r.segments().stream().map(s -> new SegmentView(Address.format(s.physicalAddress()), s.size())).toList()
+                            : null,
+                    r.iotlbHit(),
+                    r.pageRequest() == null ? null : new PageRequestView(r.pageRequest()),
+                    r.peer() == null ? null : new PeerView(Ids.DEVICE.format(r.peer().deviceId()), r.peer().bar(),
+                            Address.format(r.peer().offset())),
+                    r.fault() == null ? null : new FaultView(r.fault().reason(), r.fault().smmuEvent(),
+                            hex(r.fault().smmuCode()), r.fault().vtdReason() == null ? null : hex(r.fault().vtdReason()),
+                            Address.format(r.fault().address()), r.fault().pasid() < 0 ? null : r.fault().pasid(),
+                            r.fault().access()));
+        }
+    }
+
+    record BatchResultView(List<DmaResultView> results) {
+    }
+
+    record FaultRecordView(FaultReason reason, String smmuEvent, String smmuCode, String vtdReason, String address,
+                           Integer pasid, Access access, String deviceId, Instant time) {
+        static FaultRecordView of(FaultRecord f) {
+            return new FaultRecordView(f.reason(), f.smmuEvent(), hex(f.smmuCode()),
+                    f.vtdReason() == null ? null : hex(f.vtdReason()), Address.format(f.address()),
+                    f.pasid() < 0 ? null : f.pasid(), f.access(), Ids.DEVICE.format(f.deviceId()),
+                    Instant.ofEpochMilli(f.timestamp()));
+        }
+    }
+
+    record FaultList(List<FaultRecordView> items, String nextCursor) {
+    }
+
+    record StatsView(String node, long translations, long iotlbHits, long iotlbMisses, Map<FaultReason, Long> faults,
+                     Map<PageResponse, Long> pageRequests, long peerToPeer) {
+    }
+
+    @PostMapping("/dma")
+    @Operation(summary = "Translate one DMA request", description = "Answers what an IOMMU would: TRANSLATED (with "
+            + "segments when the access spans pages), PEER_TO_PEER (the address fell in a BAR of a peer in the device's "
+            + "multi-device group; the IOMMU never saw it), or FAULT with the SMMUv3 event and VT-d reason. A page request "
+            + "raised by an iopf bond is answered in pageRequest. A well-formed but unknown deviceId faults UNKNOWN_DEVICE.")
+    DmaResultView translate(@RequestBody DmaRequest body) {
+        Parsed p = parse(body, "");
+        return DmaResultView.of(engine.translate(p.device, p.pasid, p.address, p.size, p.access), p.spansPages());
+    }
+
+    @PostMapping("/dma/batch")
+    @Operation(summary = "Translate up to 10,000 DMA requests", description = "Results in request order; the same "
+            + "answers as POST /dma for each request.")
+    BatchResultView translateBatch(@RequestBody BatchRequest body) {
+        if (body.requests() == null) {
+            throw Problems.invalid("requests", "is required");
+        }
+        if (body.requests().isEmpty() || body.requests().size() > MAX_BATCH) {
+            throw Problems.invalid("requests", "must hold 1 to " + MAX_BATCH + " requests");
+        }
+        DmaBatch batch = batches.get();
+        batch.clear();
+        for (int i = 0; i < body.requests().size(); i++) {
+            Parsed p = parse(body.requests().get(i), "requests[" + i + "].");
+            batch.add(p.device, p.pasid, p.address, p.size, p.access);
+        }
+        engine.translate(batch);
+        List<DmaResultView> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            results.add(DmaResultView.of(batch.result(i), spansPages(batch.address(i), batch.size(i))));
+        }
+        return new BatchResultView(results);
+    }
+
+    @GetMapping("/faults")
+    @Operation(summary = "The most recent fault records of a node (default local), newest first",
+            description = "A bounded ring per node (sva.translation.fault-ring records); limit defaults to 100.")
+    FaultList faults(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
+                     @RequestParam(required = false) Integer limit) {
+        int l = limit == null ? 100 : limit;
+        if (l < 1 || l > 1000) {
+            throw Problems.invalid("limit", "must be between 1 and 1000");
+        }
+        Node n = nodes.get(node);
+        long device = deviceId == null ? 0 : Ids.DEVICE.parse(deviceId);
+        return new FaultList(engine.recentFaults(n.id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+    }
+
+    @GetMapping("/dma/stats")
+    @Operation(summary = "Translation counters", description = "Of one node when node is given, else of the whole service: "
+            + "translations, IOTLB hits and misses, faults by reason, page requests by response, peer-to-peer deliveries.")
+    StatsView stats(@RequestParam(required = false) String node) {
+        Stats s = node == null ? engine.stats() : engine.stats(nodes.get(node).id());
+        Map<PageResponse, Long> pageRequests = new LinkedHashMap<>();
+        pageRequests.put(PageResponse.SUCCESS, s.pageRequestsSuccess());
+        pageRequests.put(PageResponse.INVALID, s.pageRequestsInvalid());
+        return new StatsView(node, s.translations(), s.iotlbHits(), s.iotlbMisses(), s.faults(), pageRequests, s.peerToPeer());
+    }
+
+    private record Parsed(long device, int pasid, long address, long size, Access access) {
+        boolean spansPages() {
+            return DmaController.spansPages(address, size);
+        }
+    }
+
+    static boolean spansPages(long address, long size) {
+        return (address & Address.PAGE_MASK) + size > Address.PAGE_SIZE;
+    }
+
+    private static Parsed parse(DmaRequest r, String at) {
+        if (r == null) {
+            throw Problems.invalid(at.isEmpty() ? "body" : at.substring(0, at.length() - 1), "must be an object");
+        }
+        if (r.deviceId() == null) {
+            throw Problems.invalid(at + "deviceId", "is required");
+        }
+        long device;
+        try {
+            device = Ids.DEVICE.parse(r.deviceId());
+        } catch (RuntimeException e) {
+            throw Problems.invalid(at + "deviceId", "must be a device id such as \"dev-1\"");
+        }
+        int pasid = -1;
+        if (r.pasid() != null) {
+            if (r.pasid() < 0 || r.pasid() > MAX_PASID) {
+                throw Problems.invalid(at + "pasid", "must be between 0 and " + MAX_PASID + " (20 bits), or absent");
+            }
+            pasid = r.pasid();
+        }
+        long address = Address.parse(at + "address", r.address());
+        long size = r.size() == null ? 1 : Address.parseSize(at + "size", r.size());
+        if (size < 1 || size > MAX_ACCESS) {
+            throw Problems.invalid(at + "size", "must be between 1 and " + MAX_ACCESS + " bytes");
+        }
+        if (Long.compareUnsigned(address + size - 1, address) < 0) {
+            throw Problems.invalid(at + "size", "address + size wraps past 2^64", "EOVERFLOW");
+        }
+        if (r.access() == null) {
+            throw Problems.invalid(at + "access", "is required: READ or WRITE");
+        }
+        return new Parsed(device, pasid, address, size, r.access());
+    }
+
+    private static String hex(int code) {
+        return String.format("0x%02x", code);
+    }
+}

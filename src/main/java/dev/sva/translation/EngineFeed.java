@@ -1,0 +1,139 @@
+package dev.sva.translation;
+
+import dev.sva.addressspace.AddressSpace;
+import dev.sva.addressspace.AddressSpaceRepository;
+import dev.sva.addressspace.Region;
+import dev.sva.addressspace.RegionRepository;
+import dev.sva.bond.Bond;
+import dev.sva.bond.BondRepository;
+import dev.sva.container.DmaMapping;
+import dev.sva.container.DmaMappingRepository;
+import dev.sva.core.StateChange;
+import dev.sva.device.Device;
+import dev.sva.device.DeviceRepository;
+import dev.sva.device.DeviceService;
+import dev.sva.device.GroupRepository;
+import dev.sva.device.IommuGroup;
+import dev.sva.node.Node;
+import dev.sva.node.NodeRepository;
+import dev.sva.translation.engine.TranslationEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Keeps the engine equal to the database. Changes reach it only after their transaction committed,
+ * in the order they were made, and before the HTTP call that made them returns (so an unmap has
+ * invalidated the IOTLB when its caller sees the answer). At start, before the web server accepts a
+ * request, the engine is rebuilt from the database.
+ */
+@Component
+class EngineFeed implements SmartInitializingSingleton {
+
+    private static final Logger log = LoggerFactory.getLogger(EngineFeed.class);
+
+    private final TranslationEngine engine;
+    private final TransactionTemplate tx;
+    private final NodeRepository nodes;
+    private final DeviceRepository devices;
+    private final GroupRepository groups;
+    private final DmaMappingRepository mappings;
+    private final AddressSpaceRepository spaces;
+    private final RegionRepository regions;
+    private final BondRepository bonds;
+
+    EngineFeed(TranslationEngine engine, TransactionTemplate tx, NodeRepository nodes, DeviceRepository devices,
+               GroupRepository groups, DmaMappingRepository mappings, AddressSpaceRepository spaces,
+               RegionRepository regions, BondRepository bonds) {
+        this.engine = engine;
+        this.tx = tx;
+        this.nodes = nodes;
+        this.devices = devices;
+        this.groups = groups;
+        this.mappings = mappings;
+        this.spaces = spaces;
+        this.regions = regions;
+        this.bonds = bonds;
+    }
+
+    @TransactionalEventListener
+    void apply(StateChange change) {
+        if (change instanceof StateChange.NodePut c) {
+            engine.putNode(c.nodeId(), c.pasidBits(), c.iovaBits(), c.vaBits());
+        } else if (change instanceof StateChange.DevicePut c) {
+            engine.putDevice(c.nodeId(), c.deviceId(), c.groupId(), c.pasidBits(), c.pri(), c.barIndex(), c.barBase(), c.barSize());
+        } else if (change instanceof StateChange.DeviceRemoved c) {
+            engine.removeDevice(c.deviceId());
+        } else if (change instanceof StateChange.GroupAttached c) {
+            engine.attachGroup(c.groupId(), c.containerId());
+        } else if (change instanceof StateChange.GroupDetached c) {
+            engine.detachGroup(c.groupId());
+        } else if (change instanceof StateChange.Mapped c) {
+            engine.map(c.containerId(), c.iova(), c.size(), c.physicalAddress(), c.read(), c.write());
+        } else if (change instanceof StateChange.Unmapped c) {
+            engine.unmap(c.containerId(), c.iova(), c.size());
+        } else if (change instanceof StateChange.ContainerRemoved c) {
+            engine.removeContainer(c.containerId());
+        } else if (change instanceof StateChange.AddressSpacePut c) {
+            engine.putAddressSpace(c.nodeId(), c.addressSpaceId());
+        } else if (change instanceof StateChange.RegionMapped c) {
+            engine.mapRegion(c.addressSpaceId(), c.va(), c.size(), c.physicalAddress(), c.read(), c.write(), c.pinned());
+        } else if (change instanceof StateChange.RegionUnmapped c) {
+            engine.unmapRegion(c.addressSpaceId(), c.va(), c.size());
+        } else if (change instanceof StateChange.AddressSpaceRemoved c) {
+            engine.removeAddressSpace(c.addressSpaceId());
+        } else if (change instanceof StateChange.Bound c) {
+            engine.bind(c.deviceId(), c.pasid(), c.addressSpaceId(), c.iopf());
+        } else if (change instanceof StateChange.Unbound c) {
+            engine.unbind(c.deviceId(), c.pasid());
+        }
+    }
+
+    /** Rebuilds the engine from the database, in the order the objects depend on each other. */
+    @Override
+    public void afterSingletonsInstantiated() {
+        long start = System.nanoTime();
+        long[] counts = tx.execute(status -> {
+            engine.clear();
+            for (Node n : nodes.findAll()) {
+                engine.putNode(n.id(), n.pasidBits(), n.iovaBits(), n.vaBits());
+            }
+            long d = 0;
+            for (Device device : devices.findAll()) {
+                StateChange.DevicePut c = DeviceService.devicePut(device);
+                engine.putDevice(c.nodeId(), c.deviceId(), c.groupId(), c.pasidBits(), c.pri(), c.barIndex(), c.barBase(), c.barSize());
+                d++;
+            }
+            for (IommuGroup g : groups.findAll()) {
+                if (g.isAttached()) {
+                    engine.attachGroup(g.id(), g.containerId());
+                }
+            }
+            long m = 0;
+            for (DmaMapping mapping : mappings.findAll()) {
+                engine.map(mapping.containerId(), mapping.iova(), mapping.size(), mapping.physicalAddress(), mapping.read(), mapping.write());
+                m++;
+            }
+            for (AddressSpace a : spaces.findAll()) {
+                engine.putAddressSpace(a.nodeId(), a.id());
+            }
+            long r = 0;
+            for (Region region : regions.findAll()) {
+                engine.mapRegion(region.addressSpaceId(), region.va(), region.size(), region.physicalAddress(), region.read(),
+                        region.write(), region.pinned());
+                r++;
+            }
+            long b = 0;
+            for (Bond bond : bonds.everything()) {
+                engine.bind(bond.deviceId(), bond.pasid(), bond.addressSpaceId(), bond.iopf());
+                b++;
+            }
+            return new long[]{d, m, r, b};
+        });
+        log.info("translation engine rebuilt in {} ms: {} devices, {} mappings, {} regions, {} bonds",
+                (System.nanoTime() - start) / 1_000_000, counts[0], counts[1], counts[2], counts[3]);
+    }
+}
