@@ -27,8 +27,9 @@ public final class PersistenceBench {
         JsonMapper json = JsonMapper.builder().build();
         try (Connection jdbc = DriverManager.getConnection(url, user, password)) {
             try (Statement s = jdbc.createStatement()) {
-                s.execute("CREATE SCHEMA " + schema);
-                s.execute("CREATE TABLE " + schema + ".raw_bond (id BIGSERIAL PRIMARY KEY, device_id BIGINT NOT NULL, "
+                // the raw table lives in a schema of its own: Flyway wants the service's schema empty
+                s.execute("CREATE SCHEMA " + schema + "_raw");
+                s.execute("CREATE TABLE " + schema + "_raw.raw_bond (id BIGSERIAL PRIMARY KEY, device_id BIGINT NOT NULL, "
                         + "address_space_id BIGINT NOT NULL, pasid INTEGER NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL)");
                 ResultSet rs = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit'), version()");
                 rs.next();
@@ -43,7 +44,7 @@ public final class PersistenceBench {
                 String proc = json.readTree(server.send("POST", "/api/v1/address-spaces", "{\"pid\":4242}", 201)).path("id").asString();
                 String bindBody = "{\"addressSpaceId\":\"" + proc + "\",\"driverData\":\"bench\"}";
                 PreparedStatement insert = jdbc.prepareStatement("INSERT INTO " + schema
-                        + ".raw_bond (device_id, address_space_id, pasid, created_at) VALUES (?, ?, ?, now())");
+                        + "_raw.raw_bond (device_id, address_space_id, pasid, created_at) VALUES (?, ?, ?, now())");
                 jdbc.setAutoCommit(true);
 
                 long[] bind = new long[rounds];
@@ -89,6 +90,7 @@ public final class PersistenceBench {
         } finally {
             try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                s.execute("DROP SCHEMA IF EXISTS " + schema + "_raw CASCADE");
             }
         }
     }

@@ -89,8 +89,8 @@ public class BondService {
         if (existing.isPresent()) {
             return new BindResult(existing.get(), false);
         }
-        List<Device> members = devices.findByGroupIdOrderById(device.groupId());
-        if (members.size() != 1) {
+        if (devices.countByGroupId(device.groupId()) != 1) {
+            List<Device> members = devices.findByGroupIdOrderById(device.groupId());
             throw new ProblemException(ProblemType.GROUP_NOT_SINGLETON, "device " + deviceId + " shares group "
                     + Ids.GROUP.format(device.groupId()) + " with " + (members.size() - 1)
                     + " other device(s); bind the container that holds the group instead")

@@ -3,6 +3,8 @@ package dev.sva.device;
 import dev.sva.core.Ids;
 import dev.sva.core.Timestamps;
 import jakarta.persistence.CollectionTable;
+import org.hibernate.annotations.Fetch;
+import org.hibernate.annotations.FetchMode;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
@@ -55,7 +57,9 @@ public class Device {
     @Column(nullable = false)
     private boolean ats;
 
+    // SUBSELECT: a query that loads N devices loads all their BARs in one more select, not N
     @ElementCollection(fetch = FetchType.EAGER)
+    @Fetch(FetchMode.SUBSELECT)
     @CollectionTable(name = "device_bar", joinColumns = @JoinColumn(name = "device_id"))
     @OrderBy("index")
     private List<Bar> bars = new ArrayList<>();
