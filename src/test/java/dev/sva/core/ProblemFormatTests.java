@@ -241,6 +241,18 @@ abstract class ProblemFormatTests extends ApiTest {
     }
 
     @Test
+    void pathsTomcatCannotDecodeAreAnsweredAsProblemsToo() {
+        for (String target : new String[] {"/api/v1/devices/%zz", "/api/v1/devices/a%00b", "/api/v1/devices/%ff%fe",
+                "/api/v1/groups/%2F", "/api/v1/nodes/%5C"}) {
+            RawAnswer r = rawRequest("GET", target, null, null);
+            assertThat(r.status()).as("%s: %s", target, r.text()).isEqualTo(400);
+            assertThat(r.contentType()).as("%s: %s", target, r.text()).startsWith("application/problem+json");
+            assertThat(r.body().path("code").asString()).isEqualTo("VALIDATION_FAILED");
+            assertThat(r.body().path("field").asString()).isEqualTo("path");
+        }
+    }
+
+    @Test
     void nulCharactersAreRefusedRatherThanStoredOrMistakenForDuplicates() {
         // PostgreSQL cannot store U+0000 in text; the answer must not depend on the database
         assertInvalid(api.post("/api/v1/containers", Api.json(obj("node", node, "name", "vm\u00001"))), "name");
