@@ -25,10 +25,12 @@ public class NodeService {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?");
 
     private final NodeRepository nodes;
+    private final NodeGate gate;
     private final ApplicationEventPublisher publisher;
 
-    NodeService(NodeRepository nodes, ApplicationEventPublisher publisher) {
+    NodeService(NodeRepository nodes, NodeGate gate, ApplicationEventPublisher publisher) {
         this.nodes = nodes;
+        this.gate = gate;
         this.publisher = publisher;
     }
 
@@ -69,7 +71,9 @@ public class NodeService {
     }
 
     /**
-     * Locks the named node ({@code null} = the default node) for the rest of the caller's transaction.
+     * Locks the named node ({@code null} = the default node) for the rest of the caller's transaction:
+     * this process's {@link NodeGate} (held until the transaction's after-commit work is done), then the
+     * node's row in the database (held until commit, and shared with every other replica).
      * Throws {@code 404 NOT_FOUND} when there is no such node.
      */
     @Transactional(propagation = Propagation.MANDATORY)
@@ -78,12 +82,14 @@ public class NodeService {
         if (!NAME.matcher(n).matches()) {
             throw Problems.notFound("node", n);
         }
-        return nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n));
+        long id = nodes.idOf(n).orElseThrow(() -> Problems.notFound("node", n));
+        return lockById(id);
     }
 
     /** Locks the node with this key for the rest of the caller's transaction. */
     @Transactional(propagation = Propagation.MANDATORY)
     public Node lockById(long id) {
+        gate.enter(id);
         return nodes.lockById(id).orElseThrow(() -> new IllegalStateException("node " + id + " vanished"));
     }
 

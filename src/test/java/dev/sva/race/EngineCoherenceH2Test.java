@@ -1,0 +1,4 @@
+package dev.sva.race;
+
+class EngineCoherenceH2Test extends EngineCoherenceTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.race;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class EngineCoherencePostgresTest extends EngineCoherenceTests {
+}
