@@ -49,6 +49,8 @@ public class NodeService {
             throw new ProblemException(ProblemType.DUPLICATE, "node " + name + " already exists").with("name", name);
         }
         Node node = nodes.saveAndFlush(new Node(name, pasid, iova, va));
+        // a request that finds the committed node waits here until the engine knows it too
+        gate.enter(node.id());
         publisher.publishEvent(new StateChange.NodePut(node.id(), pasid, iova, va));
         return node;
     }
