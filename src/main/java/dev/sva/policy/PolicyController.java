@@ -1,5 +1,6 @@
 package dev.sva.policy;
 
+import dev.sva.container.ContainerService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -15,6 +16,9 @@ class PolicyController {
     record PolicyView(Isolation isolation, int dmaEntryLimit, int maxPasidBits, boolean deviceBindNeedsSingletonGroup) {
     }
 
+    /** PCIe PASIDs are 20 bits wide. */
+    private static final int MAX_PASID_BITS = 20;
+
     private final SvaProperties properties;
 
     PolicyController(SvaProperties properties) {
@@ -25,6 +29,6 @@ class PolicyController {
     @Operation(summary = "The isolation policy",
             description = "Set by the configuration property sva.isolation (environment SVA_ISOLATION); STRICT by default.")
     PolicyView get() {
-        return new PolicyView(properties.isolation(), 65_535, 20, true);
+        return new PolicyView(properties.isolation(), ContainerService.DMA_ENTRY_LIMIT, MAX_PASID_BITS, true);
     }
 }
