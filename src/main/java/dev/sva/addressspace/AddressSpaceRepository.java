@@ -13,9 +13,20 @@ public interface AddressSpaceRepository extends JpaRepository<AddressSpace, Long
 
     boolean existsByNodeIdAndPid(long nodeId, int pid);
 
-    /** PASIDs in use on a node, ascending. */
-    @Query("select a.pasid from AddressSpace a where a.nodeId = :nodeId and a.pasid is not null order by a.pasid")
-    List<Integer> pasidsInUse(long nodeId);
+    /**
+     * The lowest PASID from 1 that no live address space of the node holds: 1, or one past a held
+     * PASID whose successor is free. Each probe is a lookup in the {@code (node_id, pasid)} unique
+     * index, and nothing but the answer leaves the database.
+     */
+    @Query(nativeQuery = true, value = """
+            select min(free) from (
+              select 1 as free where not exists
+                (select 1 from address_space f where f.node_id = :nodeId and f.pasid = 1)
+              union all
+              select a.pasid + 1 from address_space a where a.node_id = :nodeId and a.pasid is not null
+                and not exists (select 1 from address_space b where b.node_id = :nodeId and b.pasid = a.pasid + 1)
+            ) gaps""")
+    int lowestFreePasid(long nodeId);
 
     @Query("select a from AddressSpace a where a.nodeId = :nodeId and a.id > :after order by a.id")
     List<AddressSpace> page(long nodeId, long after, Pageable pageable);

@@ -274,15 +274,7 @@ public class BondService {
             width = Math.min(width, d.pasidBits());
         }
         int limit = 1 << width;
-        int candidate = 1;
-        for (int used : spaces.pasidsInUse(node.id())) {
-            if (used > candidate) {
-                break;
-            }
-            if (used == candidate) {
-                candidate++;
-            }
-        }
+        int candidate = spaces.lowestFreePasid(node.id());
         if (candidate >= limit) {
             throw new ProblemException(ProblemType.PASID_EXHAUSTED, "no free PASID below " + limit + " on node " + node.name())
                     .with("pasidBits", width);
