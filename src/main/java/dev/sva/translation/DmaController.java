@@ -15,10 +15,16 @@ import dev.sva.translation.engine.PageResponse;
 import dev.sva.translation.engine.Stats;
 import dev.sva.translation.engine.TranslationEngine;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.http.MediaType;
+import tools.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +47,13 @@ class DmaController {
 
     private final TranslationEngine engine;
     private final NodeService nodes;
+    private final DmaBatchJson codec;
     private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(MAX_BATCH));
 
-    DmaController(TranslationEngine engine, NodeService nodes) {
+    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json) {
         this.engine = engine;
         this.nodes = nodes;
+        this.codec = new DmaBatchJson(json);
     }
 
     record DmaRequest(String deviceId,
@@ -121,32 +129,31 @@ class DmaController {
             + "multi-device group; the IOMMU never saw it), or FAULT with the SMMUv3 event and VT-d reason. A page request "
             + "raised by an iopf bond is answered in pageRequest. A well-formed but unknown deviceId faults UNKNOWN_DEVICE.")
     DmaResultView translate(@RequestBody DmaRequest body) {
-        Parsed p = parse(body, "");
+        if (body == null) {
+            throw Problems.invalid("body", "must be an object");
+        }
+        Parsed p = parse("", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
         return DmaResultView.of(engine.translate(p.device, p.pasid, p.address, p.size, p.access), p.spansPages());
     }
 
-    @PostMapping("/dma/batch")
+    @PostMapping(value = "/dma/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Translate up to 10,000 DMA requests", description = "Results in request order; the same "
             + "answers as POST /dma for each request.")
-    BatchResultView translateBatch(@RequestBody BatchRequest body) {
-        if (body.requests() == null) {
-            throw Problems.invalid("requests", "is required");
-        }
-        if (body.requests().isEmpty() || body.requests().size() > MAX_BATCH) {
-            throw Problems.invalid("requests", "must hold 1 to " + MAX_BATCH + " requests");
-        }
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+            content = @Content(schema = @Schema(implementation = BatchRequest.class)))
+    @ApiResponse(responseCode = "200", description = "OK",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = BatchResultView.class)))
+    void translateBatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
         DmaBatch batch = batches.get();
         batch.clear();
-        for (int i = 0; i < body.requests().size(); i++) {
-            Parsed p = parse(body.requests().get(i), "requests[" + i + "].");
+        codec.read(request.getInputStream(), MAX_BATCH, (at, deviceId, pasid, address, size, access) -> {
+            Parsed p = parse(at, deviceId, pasid, address, size, access);
             batch.add(p.device, p.pasid, p.address, p.size, p.access);
-        }
+        });
         engine.translate(batch);
-        List<DmaResultView> results = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            results.add(DmaResultView.of(batch.result(i), spansPages(batch.address(i), batch.size(i))));
-        }
-        return new BatchResultView(results);
+        response.setStatus(200);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        codec.write(batch, response.getOutputStream());
     }
 
     @GetMapping("/faults")
@@ -184,41 +191,39 @@ class DmaController {
         return (address & Address.PAGE_MASK) + size > Address.PAGE_SIZE;
     }
 
-    private static Parsed parse(DmaRequest r, String at) {
-        if (r == null) {
-            throw Problems.invalid(at.isEmpty() ? "body" : at.substring(0, at.length() - 1), "must be an object");
-        }
-        if (r.deviceId() == null) {
+    private static Parsed parse(String at, String deviceId, Integer pasidOrNull, String addressText, Object sizeValue,
+                                Access access) {
+        if (deviceId == null) {
             throw Problems.invalid(at + "deviceId", "is required");
         }
         long device;
         try {
-            device = Ids.DEVICE.parse(r.deviceId());
+            device = Ids.DEVICE.parse(deviceId);
         } catch (RuntimeException e) {
             throw Problems.invalid(at + "deviceId", "must be a device id such as \"dev-1\"");
         }
         int pasid = -1;
-        if (r.pasid() != null) {
-            if (r.pasid() < 0 || r.pasid() > MAX_PASID) {
+        if (pasidOrNull != null) {
+            if (pasidOrNull < 0 || pasidOrNull > MAX_PASID) {
                 throw Problems.invalid(at + "pasid", "must be between 0 and " + MAX_PASID + " (20 bits), or absent");
             }
-            pasid = r.pasid();
+            pasid = pasidOrNull;
         }
-        long address = Address.parse(at + "address", r.address());
-        long size = r.size() == null ? 1 : Address.parseSize(at + "size", r.size());
+        long address = Address.parse(at + "address", addressText);
+        long size = sizeValue == null ? 1 : Address.parseSize(at + "size", sizeValue);
         if (size < 1 || size > MAX_ACCESS) {
             throw Problems.invalid(at + "size", "must be between 1 and " + MAX_ACCESS + " bytes");
         }
         if (Long.compareUnsigned(address + size - 1, address) < 0) {
             throw Problems.invalid(at + "size", "address + size wraps past 2^64", "EOVERFLOW");
         }
-        if (r.access() == null) {
+        if (access == null) {
             throw Problems.invalid(at + "access", "is required: READ or WRITE");
         }
-        return new Parsed(device, pasid, address, size, r.access());
+        return new Parsed(device, pasid, address, size, access);
     }
 
-    private static String hex(int code) {
+    static String hex(int code) {
         return String.format("0x%02x", code);
     }
 }
