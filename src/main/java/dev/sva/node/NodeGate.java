@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.springframework.core.Ordered;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -16,11 +17,19 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * gate, the next transaction on the node could commit and feed the engine before this one's
  * after-commit ran, and the engine would apply an unmap before the map it undoes.
  *
+ * <p>Spring runs {@code @TransactionalEventListener}s of the default {@code AFTER_COMMIT} phase in
+ * {@code afterCompletion}, sorted by order and then by registration; the gate registers first, so an
+ * after-commit listener that must run inside the gate declares a higher precedence than
+ * {@link #RELEASE_ORDER} (the translation engine's feed does).
+ *
  * <p>Threading: the gate is taken before the database row lock and released after it, in the same
  * order by every transaction, so the two locks cannot deadlock.
  */
 @Component
-class NodeGate {
+public class NodeGate {
+
+    /** The order of the gate's release among a transaction's completion callbacks: the last. */
+    public static final int RELEASE_ORDER = Ordered.LOWEST_PRECEDENCE;
 
     private static final long WAIT_SECONDS = 10;
 
@@ -39,9 +48,20 @@ class NodeGate {
         }
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
+            public int getOrder() {
+                return RELEASE_ORDER;
+            }
+
+            @Override
             public void afterCompletion(int status) {
                 gate.unlock();
             }
         });
+    }
+
+    /** Whether the current thread is inside the node's gate (for checks of the ordering above). */
+    public boolean heldByCurrentThread(long nodeId) {
+        ReentrantLock gate = gates.get(nodeId);
+        return gate != null && gate.isHeldByCurrentThread();
     }
 }

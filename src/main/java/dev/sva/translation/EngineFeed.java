@@ -15,11 +15,13 @@ import dev.sva.device.DeviceService;
 import dev.sva.device.GroupRepository;
 import dev.sva.device.IommuGroup;
 import dev.sva.node.Node;
+import dev.sva.node.NodeGate;
 import dev.sva.node.NodeRepository;
 import dev.sva.translation.engine.TranslationEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -59,7 +61,12 @@ class EngineFeed implements SmartInitializingSingleton {
         this.bonds = bonds;
     }
 
+    /**
+     * Applies one committed change. Runs before the node's gate is released (a higher precedence than
+     * {@link NodeGate#RELEASE_ORDER}), so the next transaction of the node cannot feed the engine first.
+     */
     @TransactionalEventListener
+    @Order(NodeGate.RELEASE_ORDER - 1)
     void apply(StateChange change) {
         if (change instanceof StateChange.NodePut c) {
             engine.putNode(c.nodeId(), c.pasidBits(), c.iovaBits(), c.vaBits());
