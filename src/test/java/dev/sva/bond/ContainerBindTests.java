@@ -188,6 +188,38 @@ abstract class ContainerBindTests extends BondApiTest {
         assertThat(again.body().path("pasid").asInt()).isEqualTo(1);
     }
 
+    /**
+     * Rule 10 keeps one bond per (device, address space): a container bind covering a device that
+     * was already bound on its own takes that bond over (same id and PASID, no second bond, no
+     * second event), and from then on the container's unbind removes it.
+     */
+    @Test
+    void containerBindTakesOverTheDevicesOwnBondAndItsUnbindRemovesIt() {
+        String c = container();
+        String solo = dev(20, false);
+        String other = dev(20, false);
+        attach(c, groupOf(solo));
+        attach(c, groupOf(other));
+        String p = proc();
+        Response own = bind(solo, p, false, "driver-a");
+        assertThat(own.status()).as("%s", own).isEqualTo(201);
+        assertThat(own.str("containerId")).isNull();
+
+        Response r = bindContainer(c, p, false, "vm-1");
+        assertThat(r.status()).as("%s", r).isEqualTo(201);
+        JsonNode taken = r.body().path("bonds").valueStream().filter(b -> b.path("deviceId").asString().equals(solo))
+                .findFirst().orElseThrow();
+        assertThat(taken.path("id").asString()).isEqualTo(own.str("id"));
+        assertThat(taken.path("containerId").asString()).isEqualTo(c);
+        assertThat(taken.path("pasid").asInt()).isEqualTo(own.body().path("pasid").asInt());
+        assertThat(bonds("")).hasSize(2);
+        assertThat(events("BOND_CREATED")).as("one per bond, none for the taken-over one").hasSize(2);
+
+        assertThat(api.delete("/api/v1/containers/" + c + "/bonds/" + p).status()).isEqualTo(204);
+        assertThat(bonds("")).isEmpty();
+        assertThat(api.get("/api/v1/bonds/" + own.str("id")).status()).isEqualTo(404);
+    }
+
     @Test
     void bindingAContainerToAnAddressSpaceOfAnotherNodeIsCrossNode() {
         String other = nodeWithPasidBits(20);
