@@ -1,15 +1,11 @@
 package dev.sva.addressspace;
 
 import java.util.List;
-import java.util.Optional;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
 public interface AddressSpaceRepository extends JpaRepository<AddressSpace, Long> {
-
-    @Query("select a.nodeId from AddressSpace a where a.id = :id")
-    Optional<Long> nodeIdOf(long id);
 
     boolean existsByNodeIdAndPid(long nodeId, int pid);
 

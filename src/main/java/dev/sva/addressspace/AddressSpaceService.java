@@ -200,8 +200,7 @@ public class AddressSpaceService {
 
     private AddressSpace lockAndFind(String id) {
         long key = Ids.ADDRESS_SPACE.parse(id);
-        long nodeId = spaces.nodeIdOf(key).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
-        nodes.lockById(nodeId);
+        nodes.lockOwnerOf(AddressSpace.class, key).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
         return spaces.findById(key).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
     }
 }

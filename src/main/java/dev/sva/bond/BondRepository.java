@@ -9,9 +9,6 @@ import org.springframework.data.jpa.repository.Query;
 
 public interface BondRepository extends JpaRepository<Bond, Long> {
 
-    @Query("select b.nodeId from Bond b where b.id = :id")
-    Optional<Long> nodeIdOf(long id);
-
     Optional<Bond> findByDeviceIdAndAddressSpaceId(long deviceId, long addressSpaceId);
 
     List<Bond> findByDeviceIdInOrderById(Collection<Long> deviceIds);

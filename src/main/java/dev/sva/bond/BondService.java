@@ -82,7 +82,7 @@ public class BondService {
     public BindResult bindDevice(String deviceId, String addressSpaceId, boolean iopf, String driverData) {
         checkDriverData(driverData);
         long key = Ids.DEVICE.parse(deviceId);
-        Node node = nodes.lockById(devices.nodeIdOf(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId)));
+        Node node = nodes.lockOwnerOf(Device.class, key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
         Device device = devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
         AddressSpace space = addressSpace(node, addressSpaceId);
         var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
@@ -164,7 +164,7 @@ public class BondService {
     @Transactional
     public void unbind(String bondId) {
         long key = Ids.BOND.parse(bondId);
-        Node node = nodes.lockById(bonds.nodeIdOf(key).orElseThrow(() -> Ids.BOND.notFound(bondId)));
+        Node node = nodes.lockOwnerOf(Bond.class, key).orElseThrow(() -> Ids.BOND.notFound(bondId));
         Bond bond = bonds.findById(key).orElseThrow(() -> Ids.BOND.notFound(bondId));
         remove(node, bond, null);
     }
@@ -376,7 +376,7 @@ public class BondService {
 
     private Container lockContainer(String containerId) {
         long key = Ids.CONTAINER.parse(containerId);
-        nodes.lockById(containers.nodeIdOf(key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId)));
+        nodes.lockOwnerOf(Container.class, key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
         return containers.findById(key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
     }
 

@@ -1,15 +1,11 @@
 package dev.sva.container;
 
 import java.util.List;
-import java.util.Optional;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
 public interface ContainerRepository extends JpaRepository<Container, Long> {
-
-    @Query("select c.nodeId from Container c where c.id = :id")
-    Optional<Long> nodeIdOf(long id);
 
     @Query("select c from Container c where c.nodeId = :nodeId and c.id > :after order by c.id")
     List<Container> page(long nodeId, long after, Pageable pageable);

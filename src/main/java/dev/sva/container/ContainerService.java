@@ -327,8 +327,7 @@ public class ContainerService {
 
     private Container lockAndFind(String id) {
         long key = Ids.CONTAINER.parse(id);
-        long nodeId = containers.nodeIdOf(key).orElseThrow(() -> Ids.CONTAINER.notFound(id));
-        nodes.lockById(nodeId);
+        nodes.lockOwnerOf(Container.class, key).orElseThrow(() -> Ids.CONTAINER.notFound(id));
         return containers.findById(key).orElseThrow(() -> Ids.CONTAINER.notFound(id));
     }
 }

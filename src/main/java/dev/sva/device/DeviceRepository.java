@@ -9,8 +9,10 @@ import org.springframework.data.jpa.repository.Query;
 
 public interface DeviceRepository extends JpaRepository<Device, Long> {
 
-    @Query("select d.nodeId from Device d where d.id = :id")
-    Optional<Long> nodeIdOf(long id);
+    /** One device with its BARs in one statement (a plain find would fetch the BARs in a second one). */
+    @Override
+    @Query("select d from Device d left join fetch d.bars where d.id = :id")
+    Optional<Device> findById(Long id);
 
     boolean existsByNodeIdAndBdf(long nodeId, String bdf);
 

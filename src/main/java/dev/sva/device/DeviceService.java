@@ -170,8 +170,7 @@ public class DeviceService {
 
     private Device lockAndGet(String id) {
         long key = Ids.DEVICE.parse(id);
-        long nodeId = devices.nodeIdOf(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
-        nodes.lockById(nodeId);
+        nodes.lockOwnerOf(Device.class, key).orElseThrow(() -> Ids.DEVICE.notFound(id));
         return devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
     }
 

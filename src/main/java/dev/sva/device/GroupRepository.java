@@ -1,15 +1,11 @@
 package dev.sva.device;
 
 import java.util.List;
-import java.util.Optional;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
 public interface GroupRepository extends JpaRepository<IommuGroup, Long> {
-
-    @Query("select g.nodeId from IommuGroup g where g.id = :id")
-    Optional<Long> nodeIdOf(long id);
 
     List<IommuGroup> findByContainerIdOrderById(long containerId);
 

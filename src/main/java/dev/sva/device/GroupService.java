@@ -64,8 +64,7 @@ public class GroupService {
     @Transactional
     public void remove(String id) {
         long key = Ids.GROUP.parse(id);
-        long nodeId = groups.nodeIdOf(key).orElseThrow(() -> Ids.GROUP.notFound(id));
-        Node node = nodes.lockById(nodeId);
+        Node node = nodes.lockOwnerOf(IommuGroup.class, key).orElseThrow(() -> Ids.GROUP.notFound(id));
         IommuGroup group = groups.findById(key).orElseThrow(() -> Ids.GROUP.notFound(id));
         long count = devices.countByGroupId(key);
         if (count > 0) {

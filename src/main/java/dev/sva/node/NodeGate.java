@@ -22,8 +22,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * after-commit listener that must run inside the gate declares a higher precedence than
  * {@link #RELEASE_ORDER} (the translation engine's feed does).
  *
- * <p>Threading: the gate is taken before the database row lock and released after it, in the same
- * order by every transaction, so the two locks cannot deadlock.
+ * <p>Threading: a transaction enters the gate only once it holds the node's row lock, and leaves it
+ * after its commit has released the row. A transaction that holds the gate without the row is past
+ * its commit and waits for nothing, so the two locks cannot deadlock.
  */
 @Component
 public class NodeGate {

@@ -12,12 +12,9 @@ public interface NodeRepository extends JpaRepository<Node, Long> {
 
     Optional<Node> findByName(String name);
 
-    @Query("select n.id from Node n where n.name = :name")
-    Optional<Long> idOf(String name);
-
     @Lock(LockModeType.PESSIMISTIC_WRITE)
-    @Query("select n from Node n where n.id = :id")
-    Optional<Node> lockById(long id);
+    @Query("select n from Node n where n.name = :name")
+    Optional<Node> lockByName(String name);
 
     @Query("select n from Node n where n.name > :after order by n.name")
     List<Node> page(String after, Pageable pageable);

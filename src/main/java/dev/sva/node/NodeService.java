@@ -7,8 +7,11 @@ import dev.sva.core.Problems;
 import dev.sva.core.StateChange;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -17,7 +20,7 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Creates and finds nodes, and hands out the node lock. Every mutating service calls {@link #lock}
- * (or {@link #lockById}) before it reads what it is about to change.
+ * (or {@link #lockOwnerOf}) before it reads what it is about to change.
  */
 @Service
 public class NodeService {
@@ -26,11 +29,13 @@ public class NodeService {
 
     private final NodeRepository nodes;
     private final NodeGate gate;
+    private final EntityManager entityManager;
     private final ApplicationEventPublisher publisher;
 
-    NodeService(NodeRepository nodes, NodeGate gate, ApplicationEventPublisher publisher) {
+    NodeService(NodeRepository nodes, NodeGate gate, EntityManager entityManager, ApplicationEventPublisher publisher) {
         this.nodes = nodes;
         this.gate = gate;
+        this.entityManager = entityManager;
         this.publisher = publisher;
     }
 
@@ -74,8 +79,8 @@ public class NodeService {
 
     /**
      * Locks the named node ({@code null} = the default node) for the rest of the caller's transaction:
-     * this process's {@link NodeGate} (held until the transaction's after-commit work is done), then the
-     * node's row in the database (held until commit, and shared with every other replica).
+     * the node's row in the database (held until commit, and shared with every other replica), then
+     * this process's {@link NodeGate} (held until the transaction's after-commit work is done).
      * Throws {@code 404 NOT_FOUND} when there is no such node.
      */
     @Transactional(propagation = Propagation.MANDATORY)
@@ -84,15 +89,27 @@ public class NodeService {
         if (!NAME.matcher(n).matches()) {
             throw Problems.notFound("node", n);
         }
-        long id = nodes.idOf(n).orElseThrow(() -> Problems.notFound("node", n));
-        return lockById(id);
+        return entered(nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n)));
     }
 
-    /** Locks the node with this key for the rest of the caller's transaction. */
+    /**
+     * Locks, as {@link #lock} does, the node that owns the object of this entity class and key, in
+     * one statement; empty when there is no such object. Every entity of a node has a {@code nodeId}.
+     */
     @Transactional(propagation = Propagation.MANDATORY)
-    public Node lockById(long id) {
-        gate.enter(id);
-        return nodes.lockById(id).orElseThrow(() -> new IllegalStateException("node " + id + " vanished"));
+    public Optional<Node> lockOwnerOf(Class<?> entity, long key) {
+        String name = entityManager.getMetamodel().entity(entity).getName();
+        List<Node> owner = entityManager.createQuery("select n from Node n where n.id = (select x.nodeId from " + name
+                        + " x where x.id = :key)", Node.class)
+                .setParameter("key", key)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                .getResultList();
+        return owner.stream().findFirst().map(this::entered);
+    }
+
+    private Node entered(Node node) {
+        gate.enter(node.id());
+        return node;
     }
 
     @Transactional(readOnly = true)
