@@ -71,8 +71,10 @@ class BondController {
     @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Bind every device of a container to a process", description = "All or nothing. 409 "
             + "CONTAINER_EMPTY when no device is attached; under STRICT 409 UNSAFE_GROUP_BIND (member groups) for a "
-            + "multi-device group; 422 SVA_UNSUPPORTED / IOPF_UNSUPPORTED listing every incapable device. 200 with the "
-            + "same answer when already bound.")
+            + "multi-device group; 422 SVA_UNSUPPORTED / IOPF_UNSUPPORTED listing every incapable device. When already "
+            + "bound: 200 with the bind as it was made (its iopf and driverData), after the same checks, and after "
+            + "binding any device that lost its bond since (a hot-plug under STRICT, a DELETE /bonds/{id}); under "
+            + "STRICT a container that now holds a multi-device group answers 409 UNSAFE_GROUP_BIND again.")
     ResponseEntity<ContainerBindView> bindContainer(@PathVariable String id, @RequestBody CreateBond body) {
         BondService.ContainerBindResult r = bonds.bindContainer(id, body.addressSpaceId(), Boolean.TRUE.equals(body.iopf()),
                 body.driverData());

@@ -105,7 +105,12 @@ public class BondService {
 
     /**
      * Binds every device of every group attached to a container ({@code bind_group()}), all or
-     * nothing (rules 2 and 3). Idempotent per (container, address space).
+     * nothing (rules 2 and 3). Idempotent per (container, address space): a repeated bind answers the
+     * existing bind ({@code created == false}, with the iopf and driverData it was made with), after
+     * checking the container again and binding any device that lost its bond since (a hot-plug under
+     * {@code STRICT}, an unplug and re-plug, a {@code DELETE /bonds/{id}}), so an answered container
+     * bind always covers every device; under {@code STRICT} a container that now holds a multi-device
+     * group is refused again.
      */
     @Transactional
     public ContainerBindResult bindContainer(String containerId, String addressSpaceId, boolean iopf, String driverData) {
@@ -113,13 +118,15 @@ public class BondService {
         Container container = lockContainer(containerId);
         Node node = nodes.byId(container.nodeId());
         AddressSpace space = addressSpace(node, addressSpaceId);
-        if (containerBonds.findByContainerIdAndAddressSpaceId(container.id(), space.id()).isPresent()) {
-            return new ContainerBindResult(node.name(), space.pasid(),
-                    bonds.findByContainerIdAndAddressSpaceIdOrderById(container.id(), space.id()), false);
-        }
+        var existing = containerBonds.findByContainerIdAndAddressSpaceId(container.id(), space.id());
+        boolean bindIopf = existing.map(ContainerBond::iopf).orElse(iopf);
+        String bindData = existing.map(ContainerBond::driverData).orElse(driverData);
         List<IommuGroup> attached = groups.findByContainerIdOrderById(container.id());
         List<Device> members = devices.findByGroupIdInOrderById(attached.stream().map(IommuGroup::id).toList());
         if (members.isEmpty()) {
+            if (existing.isPresent()) {
+                return new ContainerBindResult(node.name(), space.pasid(), List.of(), false);
+            }
             throw new ProblemException(ProblemType.CONTAINER_EMPTY, "container " + containerId + " has no device to bind")
                     .with("containerId", containerId);
         }
@@ -129,11 +136,14 @@ public class BondService {
                     + " group(s) of several devices, which are not isolated from each other (isolation STRICT)")
                     .with("groups", multi);
         }
-        requireCapable(members, iopf);
+        requireCapable(members, bindIopf);
         int pasid = pasidFor(node, space, members);
         List<Bond> made = new ArrayList<>();
         for (Device device : members) {
-            made.add(bindInContainer(node, device, space, container.id(), pasid, iopf, driverData));
+            made.add(bindInContainer(node, device, space, container.id(), pasid, bindIopf, bindData));
+        }
+        if (existing.isPresent()) {
+            return new ContainerBindResult(node.name(), pasid, made, false);
         }
         containerBonds.save(new ContainerBond(container.id(), space.id(), iopf, driverData));
         if (!multi.isEmpty()) {

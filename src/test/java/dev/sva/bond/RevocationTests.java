@@ -57,6 +57,60 @@ abstract class RevocationTests extends BondApiTest {
         assertRevoked(Map.of(bondOnA, "vm"), "GROUP_NO_LONGER_SINGLETON");
     }
 
+    /**
+     * A repeated container bind never answers a container that is only partly bound: after a hot-plug
+     * under STRICT it is refused as the first bind would be, and once the group is a singleton again
+     * it binds the device anew, with the bind's driverData and the process's PASID (rule 2).
+     */
+    @Test
+    void repeatingAContainerBindAfterAHotplugChecksTheContainerAgainUnderStrict() {
+        String c = container();
+        String a = dev(20, false);
+        attach(c, groupOf(a));
+        String p = proc();
+        assertThat(bindContainer(c, p, false, "vm").status()).isEqualTo(201);
+        Response plugged = hotplug(groupOf(a), 20, false);
+        assertThat(plugged.status()).isEqualTo(201);
+
+        assertProblem(bindContainer(c, p, false, "vm"), 409, "UNSAFE_GROUP_BIND", "EINVAL");
+        assertThat(bonds("&containerId=" + c)).isEmpty();
+
+        assertThat(api.delete("/api/v1/devices/" + plugged.str("id")).status()).isEqualTo(204);
+        Response again = bindContainer(c, p, true, "other");
+        assertThat(again.status()).as("the bind was there: %s", again).isEqualTo(200);
+        assertThat(again.body().path("bonds")).hasSize(1);
+        JsonNode rebound = again.body().path("bonds").get(0);
+        assertThat(rebound.path("deviceId").asString()).isEqualTo(a);
+        assertThat(rebound.path("pasid").asInt()).isEqualTo(pasidOf(p));
+        assertThat(rebound.path("driverData").asString()).as("the bind's own, not this request's").isEqualTo("vm");
+        assertThat(rebound.path("iopf").asBoolean()).isFalse();
+        assertThat(bonds("&containerId=" + c)).extracting(n -> n.path("id").asString()).containsExactly(rebound.path("id").asString());
+    }
+
+    @Test
+    void repeatingAContainerBindRestoresABondUnboundOnItsOwn() {
+        String c = container();
+        String a = dev(20, false);
+        String b = dev(20, false);
+        attach(c, groupOf(a));
+        attach(c, groupOf(b));
+        String p = proc();
+        JsonNode made = bindContainer(c, p, false, "vm").body().path("bonds");
+        assertThat(api.delete("/api/v1/bonds/" + made.get(0).path("id").asString()).status()).isEqualTo(204);
+        assertThat(bonds("&containerId=" + c)).hasSize(1);
+
+        Response again = bindContainer(c, p, false, "vm");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(ids(again.body().path("bonds"), "deviceId")).containsExactlyInAnyOrder(a, b);
+        assertThat(bonds("&containerId=" + c)).hasSize(2);
+        assertThat(events("BOND_CREATED")).hasSize(3);
+
+        Response third = bindContainer(c, p, false, "vm");
+        assertThat(third.status()).isEqualTo(200);
+        assertThat(ids(third.body().path("bonds"), "id")).containsExactlyInAnyOrderElementsOf(ids(again.body().path("bonds"), "id"));
+        assertThat(events("BOND_CREATED")).as("nothing made twice").hasSize(3);
+    }
+
     @Test
     void hotplugIntoAnUnboundGroupRevokesNothing() {
         String lonely = dev(20, false);
