@@ -6,7 +6,7 @@ import java.time.Instant;
 
 /** An event as clients see it, in lists and in the stream. */
 public record EventView(long seq, Instant time, String node, EventType type, Subject subject,
-                        @JsonRawValue @Schema(type = "object", description = "what changed; BOND_REVOKED carries reason and driverData") String data) {
+                        @JsonRawValue @Schema(types = "object", description = "what changed; BOND_REVOKED carries reason and driverData") String data) {
 
     public record Subject(String kind, String id) {
     }
