@@ -136,6 +136,23 @@ abstract class ProblemFormatTests extends ApiTest {
         assertThat(deviceCount()).isZero();
     }
 
+    /** A value of another JSON type is refused, not converted: {@code "42"} is not the number 42. */
+    @Test
+    void valuesOfAnotherJsonTypeAreRefusedRatherThanConverted() {
+        assertInvalid(api.post("/api/v1/address-spaces", Api.json(obj("node", node, "pid", "4243"))), "pid");
+        assertInvalid(api.post("/api/v1/address-spaces", Api.json(obj("node", node, "pid", 4244, "name", 12))), "name");
+        assertInvalid(api.post("/api/v1/nodes", Api.json(obj("name", Api.uniqueNode(), "pasidBits", "20"))), "pasidBits");
+        assertInvalid(api.post("/api/v1/devices", Api.json(obj("node", node, "bdf", "0000:01:00.0", "pri", 1))), "pri");
+        assertInvalid(api.post("/api/v1/devices", Api.json(obj("node", node, "bdf", "0000:01:00.0", "ats", "true"))), "ats");
+        assertInvalid(api.post("/api/v1/devices", Api.json(obj("node", node, "bdf", "0000:01:00.0", "driver", false))), "driver");
+        assertInvalid(api.post("/api/v1/dma", Api.json(obj("deviceId", "dev-1", "address", "0x0", "access", "READ",
+                "pasid", "1"))), "pasid");
+        assertInvalid(api.post("/api/v1/dma", Api.json(obj("deviceId", "dev-1", "address", "0x0", "access", 0))), "access");
+        assertThat(deviceCount()).isZero();
+        assertThat(api.post("/api/v1/address-spaces", Api.json(obj("node", node, "pid", 4245))).status())
+                .as("the same request with the right types").isEqualTo(201);
+    }
+
     @Test
     void unknownFieldsAreRefusedNamingTheField() {
         String name = Api.uniqueNode();
