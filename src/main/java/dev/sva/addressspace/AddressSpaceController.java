@@ -1,5 +1,6 @@
 package dev.sva.addressspace;
 
+import dev.sva.core.CreatedResponse;
 import dev.sva.core.Address;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
@@ -34,17 +35,19 @@ class AddressSpaceController {
         this.nodes = nodes;
     }
 
-    record CreateAddressSpace(String node, Integer pid, String name) {
+    record CreateAddressSpace(String node, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Integer pid, String name) {
     }
 
-    record AddressSpaceView(String id, String node, int pid, String name, Integer pasid, Instant createdAt) {
+    record AddressSpaceView(String id, String node, int pid, @Schema(nullable = true) String name, @Schema(nullable = true) Integer pasid,
+                            Instant createdAt) {
         static AddressSpaceView of(AddressSpace a, String node) {
             return new AddressSpaceView(a.publicId(), node, a.pid(), a.name(), a.pasid(), a.createdAt());
         }
     }
 
-    record CreateRegion(String va, @Schema(types = {"integer", "string"}, example = "65536") Object size,
-                        String physicalAddress, Boolean read, Boolean write,
+    record CreateRegion(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String va,
+                        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, types = {"integer", "string"}, example = "65536") Object size,
+                        @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String physicalAddress, Boolean read, Boolean write,
                         @Schema(description = "false: demand-paged, pages not present until a page request brings them in",
                                 defaultValue = "true") Boolean pinned) {
     }
@@ -60,7 +63,7 @@ class AddressSpaceController {
     }
 
     @PostMapping
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Register a live process", description = "409 DUPLICATE while another live process has the pid.")
     ResponseEntity<AddressSpaceView> create(@RequestBody CreateAddressSpace body) {
         AddressSpace a = spaces.create(body.node(), body.pid(), body.name());
@@ -94,7 +97,7 @@ class AddressSpaceController {
     }
 
     @PostMapping("/{id}/mappings")
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Map a VA region (mmap)", description = "Same alignment and overlap rules as DMA mappings, against "
             + "the node's vaBits. pinned=false makes the region demand-paged.")
     ResponseEntity<RegionView> map(@PathVariable String id, @RequestBody CreateRegion body) {

@@ -1,5 +1,7 @@
 package dev.sva.bond;
 
+import dev.sva.core.CreatedResponse;
+import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
@@ -38,11 +40,11 @@ class BondController {
         meters.counter("sva.binds", "kind", kind, "result", created ? "created" : "existing").increment();
     }
 
-    record CreateBond(String addressSpaceId, Boolean iopf, String driverData) {
+    record CreateBond(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String addressSpaceId, Boolean iopf, String driverData) {
     }
 
-    record BondView(String id, String deviceId, String addressSpaceId, int pasid, boolean iopf, String driverData,
-                    String containerId, Instant createdAt) {
+    record BondView(String id, String deviceId, String addressSpaceId, int pasid, boolean iopf,
+                    @Schema(nullable = true) String driverData, @Schema(nullable = true) String containerId, Instant createdAt) {
         static BondView of(Bond b) {
             return new BondView(b.publicId(), Ids.DEVICE.format(b.deviceId()), Ids.ADDRESS_SPACE.format(b.addressSpaceId()),
                     b.pasid(), b.iopf(), b.driverData(), Ids.CONTAINER.formatNullable(b.containerId()), b.createdAt());
@@ -53,7 +55,7 @@ class BondController {
     }
 
     @PostMapping("/devices/{id}/bonds")
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Bind a device to a process", description = "201 with the new bond; 200 with the existing bond "
             + "when already bound. 409 GROUP_NOT_SINGLETON (EINVAL, member devices) when the device's group has other "
@@ -67,7 +69,7 @@ class BondController {
     }
 
     @PostMapping("/containers/{id}/bonds")
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Bind every device of a container to a process", description = "All or nothing. 409 "
             + "CONTAINER_EMPTY when no device is attached; under STRICT 409 UNSAFE_GROUP_BIND (member groups) for a "

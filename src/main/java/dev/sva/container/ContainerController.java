@@ -1,5 +1,6 @@
 package dev.sva.container;
 
+import dev.sva.core.CreatedResponse;
 import dev.sva.core.Address;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
@@ -37,15 +38,16 @@ class ContainerController {
     record CreateContainer(String node, String name) {
     }
 
-    record ContainerView(String id, String node, String name, List<String> groups, long mappingCount, Instant createdAt) {
+    record ContainerView(String id, String node, @Schema(nullable = true) String name, List<String> groups, long mappingCount, Instant createdAt) {
         static ContainerView of(ContainerService.ContainerState s) {
             return new ContainerView(s.container().publicId(), s.node(), s.container().name(),
                     s.groups().stream().map(Ids.GROUP::format).toList(), s.mappingCount(), s.container().createdAt());
         }
     }
 
-    record CreateMapping(String iova, @Schema(types = {"integer", "string"}, example = "1048576") Object size,
-                         String physicalAddress, Boolean read, Boolean write) {
+    record CreateMapping(@Schema(description = "absent: the lowest free IOVA that fits") String iova,
+                         @Schema(requiredMode = Schema.RequiredMode.REQUIRED, types = {"integer", "string"}, example = "1048576") Object size,
+                         @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String physicalAddress, Boolean read, Boolean write) {
     }
 
     record MappingView(String iova, long size, String physicalAddress, boolean read, boolean write) {
@@ -55,7 +57,7 @@ class ContainerController {
     }
 
     @PostMapping
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Create a container")
     ResponseEntity<ContainerView> create(@RequestBody(required = false) CreateContainer body) {
         ContainerService.ContainerState s = containers.create(body == null ? null : body.node(), body == null ? null : body.name());
@@ -86,7 +88,7 @@ class ContainerController {
     }
 
     @PutMapping("/{id}/groups/{groupId}")
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Attach a group", description = "201 attached, 200 already attached here. 409 GROUP_NOT_VIABLE "
             + "(EPERM) lists each device bound to a host driver; 409 GROUP_IN_USE (EINVAL) when another container holds "
@@ -111,7 +113,7 @@ class ContainerController {
     }
 
     @PostMapping("/{id}/mappings")
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Map a DMA range", description = "Without iova the service picks the lowest free, non-zero IOVA "
             + "aligned to the size rounded up to a power of two. Misaligned, zero size, no permission: 400 "
             + "VALIDATION_FAILED (EINVAL); wrap past 2^64: 400 (EOVERFLOW); beyond iovaBits: 422 OUT_OF_RANGE; overlap: "

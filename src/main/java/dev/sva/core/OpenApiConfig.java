@@ -12,6 +12,7 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.servers.Server;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -65,5 +66,29 @@ class OpenApiConfig {
                 }
             });
         };
+    }
+
+    /**
+     * A nullable reference ({@code @Schema(nullable = true)} on a record-typed field) comes out as a
+     * {@code $ref} beside {@code type: "null"}, which in OpenAPI 3.1 allows nothing but null. It is
+     * rewritten as "the referenced object or null".
+     */
+    @Bean
+    OpenApiCustomizer nullableReferences() {
+        return openApi -> openApi.getComponents().getSchemas().values().forEach(schema -> {
+            if (schema.getProperties() == null) {
+                return;
+            }
+            schema.getProperties().replaceAll((name, property) -> {
+                Schema<?> p = (Schema<?>) property;
+                if (p.get$ref() == null || p.getTypes() == null || !p.getTypes().contains("null")) {
+                    return p;
+                }
+                Schema<?> either = new Schema<>();
+                either.setDescription(p.getDescription());
+                either.setOneOf(List.of(new Schema<>().$ref(p.get$ref()), new Schema<>().types(Set.of("null"))));
+                return either;
+            });
+        });
     }
 }

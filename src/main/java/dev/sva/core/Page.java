@@ -1,10 +1,11 @@
 package dev.sva.core;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.function.Function;
 
 /** One page of a list: items in a stable order, and the cursor of the next page or {@code null}. */
-public record Page<T>(List<T> items, String nextCursor) {
+public record Page<T>(List<T> items, @Schema(nullable = true, description = "null on the last page") String nextCursor) {
 
     /**
      * Builds a page from up to {@code limit + 1} rows fetched in list order: the extra row only tells

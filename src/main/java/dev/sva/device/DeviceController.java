@@ -1,5 +1,6 @@
 package dev.sva.device;
 
+import dev.sva.core.CreatedResponse;
 import dev.sva.core.Address;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
@@ -45,10 +46,11 @@ class DeviceController {
         this.nodes = nodes;
     }
 
-    record BarBody(Integer index, String base, @Schema(types = {"integer", "string"}, example = "16384") Object size) {
+    record BarBody(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) Integer index, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String base,
+                   @Schema(requiredMode = Schema.RequiredMode.REQUIRED, types = {"integer", "string"}, example = "16384") Object size) {
     }
 
-    record CreateDevice(String node, String bdf, String groupId, String driver, Integer pasidBits, Boolean pri,
+    record CreateDevice(String node, @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String bdf, String groupId, String driver, Integer pasidBits, Boolean pri,
                         Boolean ats, List<BarBody> bars) {
     }
 
@@ -59,7 +61,7 @@ class DeviceController {
     record BarView(int index, String base, long size) {
     }
 
-    record DeviceView(String id, String node, String bdf, String groupId, String driver, int pasidBits, boolean pri,
+    record DeviceView(String id, String node, String bdf, String groupId, @Schema(nullable = true) String driver, int pasidBits, boolean pri,
                       boolean ats, List<BarView> bars, Instant createdAt) {
         static DeviceView of(Device d, String node) {
             return new DeviceView(d.publicId(), node, d.bdf(), Ids.GROUP.format(d.groupId()), d.driver(), d.pasidBits(),
@@ -69,7 +71,7 @@ class DeviceController {
     }
 
     @PostMapping
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Plug in a device",
             description = "Without groupId the device gets a new singleton group. With groupId it is hot-plugged into "
                     + "that group: it joins the group's container domain and gets no bond; under STRICT the group's bonds are "

@@ -1,5 +1,7 @@
 package dev.sva.device;
 
+import dev.sva.core.CreatedResponse;
+import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
@@ -32,7 +34,7 @@ class GroupController {
     record CreateGroup(String node) {
     }
 
-    record GroupView(String id, String node, List<String> devices, String containerId, boolean singleton, boolean viable,
+    record GroupView(String id, String node, List<String> devices, @Schema(nullable = true) String containerId, boolean singleton, boolean viable,
                      long bondCount) {
         static GroupView of(GroupService.GroupState s) {
             return new GroupView(s.group().publicId(), s.node(), s.devices().stream().map(Device::publicId).toList(),
@@ -41,7 +43,7 @@ class GroupController {
     }
 
     @PostMapping
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Create an empty group to hot-plug devices into")
     ResponseEntity<GroupView> create(@RequestBody(required = false) CreateGroup body) {
         GroupService.GroupState state = groups.create(body == null ? null : body.node());

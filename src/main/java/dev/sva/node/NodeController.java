@@ -1,5 +1,7 @@
 package dev.sva.node;
 
+import dev.sva.core.CreatedResponse;
+import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
@@ -27,7 +29,7 @@ class NodeController {
         this.nodes = nodes;
     }
 
-    record CreateNode(String name, Integer pasidBits, Integer iovaBits, Integer vaBits) {
+    record CreateNode(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String name, Integer pasidBits, Integer iovaBits, Integer vaBits) {
     }
 
     record NodeView(String name, int pasidBits, int iovaBits, int vaBits, Instant createdAt) {
@@ -37,7 +39,7 @@ class NodeController {
     }
 
     @PostMapping
-    @ApiResponse(responseCode = "201", description = "Created; the Location header names it")
+    @CreatedResponse
     @Operation(summary = "Register a node", description = "Widths default to pasidBits 20, iovaBits 48, vaBits 48. "
             + "A duplicate name answers 409 DUPLICATE.")
     ResponseEntity<NodeView> create(@RequestBody CreateNode body) {

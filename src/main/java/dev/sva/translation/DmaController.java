@@ -56,14 +56,14 @@ class DmaController {
         this.codec = new DmaBatchJson(json);
     }
 
-    record DmaRequest(String deviceId,
+    record DmaRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String deviceId,
                       @Schema(description = "absent or null: DMA without PASID", nullable = true) Integer pasid,
-                      String address,
+                      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String address,
                       @Schema(types = {"integer", "string"}, description = "bytes, default 1, at most 16 MiB", example = "64") Object size,
-                      Access access) {
+                      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) Access access) {
     }
 
-    record BatchRequest(List<DmaRequest> requests) {
+    record BatchRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) List<DmaRequest> requests) {
     }
 
     @Schema(description = "A physically contiguous run of an access that spans pages")
@@ -77,12 +77,14 @@ class DmaController {
     }
 
     record FaultView(FaultReason reason, String smmuEvent, @Schema(example = "0x10") String smmuCode,
-                     @Schema(example = "0x71", nullable = true) String vtdReason, String address, Integer pasid, Access access) {
+                     @Schema(example = "0x71", nullable = true) String vtdReason, String address,
+                     @Schema(nullable = true) Integer pasid, Access access) {
     }
 
     @Schema(description = "What the DMA met. A fault is a normal answer, not an HTTP error.")
-    record DmaResultView(Outcome outcome, String physicalAddress, List<SegmentView> segments, boolean iotlbHit,
-                         PageRequestView pageRequest, PeerView peer, FaultView fault) {
+    record DmaResultView(Outcome outcome, @Schema(nullable = true) String physicalAddress, @Schema(nullable = true) List<SegmentView> segments,
+                         boolean iotlbHit, @Schema(nullable = true) PageRequestView pageRequest, @Schema(nullable = true) PeerView peer,
+                         @Schema(nullable = true) FaultView fault) {
 
         /** {@code spansPages}: the access crosses a 4 KiB boundary, so its segments are listed. */
         static DmaResultView of(DmaResult r, boolean spansPages) {
@@ -106,8 +108,8 @@ class DmaController {
     record BatchResultView(List<DmaResultView> results) {
     }
 
-    record FaultRecordView(FaultReason reason, String smmuEvent, String smmuCode, String vtdReason, String address,
-                           Integer pasid, Access access, String deviceId, Instant time) {
+    record FaultRecordView(FaultReason reason, String smmuEvent, String smmuCode, @Schema(nullable = true) String vtdReason,
+                           String address, @Schema(nullable = true) Integer pasid, Access access, String deviceId, Instant time) {
         static FaultRecordView of(FaultRecord f) {
             return new FaultRecordView(f.reason(), f.smmuEvent(), hex(f.smmuCode()),
                     f.vtdReason() == null ? null : hex(f.vtdReason()), Address.format(f.address()),
@@ -116,10 +118,10 @@ class DmaController {
         }
     }
 
-    record FaultList(List<FaultRecordView> items, String nextCursor) {
+    record FaultList(List<FaultRecordView> items, @Schema(nullable = true) String nextCursor) {
     }
 
-    record StatsView(String node, long translations, long iotlbHits, long iotlbMisses, Map<FaultReason, Long> faults,
+    record StatsView(@Schema(nullable = true) String node, long translations, long iotlbHits, long iotlbMisses, Map<FaultReason, Long> faults,
                      Map<PageResponse, Long> pageRequests, long peerToPeer) {
     }
 
