@@ -6,16 +6,34 @@ import static dev.sva.support.ProblemAssert.assertRefused;
 import static dev.sva.support.ProblemAssert.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sva.core.Ids;
+import dev.sva.device.Device;
 import dev.sva.support.Api;
 import dev.sva.support.Api.Response;
 import dev.sva.support.ApiTest;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /** Nodes over HTTP: defaults, width bounds, name rules, duplicates, lookups and the paged list. */
 abstract class NodeTests extends ApiTest {
+
+    @Autowired
+    NodeService nodeService;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    @Autowired
+    DataSource dataSource;
 
     private Response create(Object... fields) {
         return api.post("/api/v1/nodes", Api.json(obj(fields)));
@@ -137,5 +155,37 @@ abstract class NodeTests extends ApiTest {
         assertInvalid(api.get("/api/v1/nodes?limit=1001"), "limit");
         assertInvalid(api.get("/api/v1/nodes?limit=abc"), "limit");
         assertThat(api.get("/api/v1/nodes?limit=1000").status()).isEqualTo(200);
+    }
+
+    /**
+     * The node lock is the database's row lock, so it holds across replicas, not only this process's
+     * gate: while a transaction holds it, another connection cannot change the node's row.
+     */
+    @Test
+    void theNodeLockIsARowLockInTheDatabase() throws Exception {
+        long id = nodeService.get(node).id();
+        String update = "UPDATE node SET last_event_seq = last_event_seq WHERE id = " + id;
+        new TransactionTemplate(transactions).executeWithoutResult(status -> {
+            nodeService.lock(node);
+            assertThat(updateFromAnotherConnection(update)).as("while the node is locked by name").isFalse();
+        });
+        assertThat(updateFromAnotherConnection(update)).as("after the commit").isTrue();
+        String dev = device("0000:70:00.0", 0, false);
+        new TransactionTemplate(transactions).executeWithoutResult(status -> {
+            assertThat(nodeService.lockOwnerOf(Device.class, Ids.DEVICE.parse(dev))).map(Node::id).contains(id);
+            assertThat(updateFromAnotherConnection(update)).as("while the node is locked as a device's owner").isFalse();
+        });
+    }
+
+    /** Tries the statement on a connection of its own, waiting at most a moment for locks. */
+    private boolean updateFromAnotherConnection(String sql) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(true);
+            s.execute(database().equals("H2") ? "SET LOCK_TIMEOUT 300" : "SET lock_timeout = '300ms'");
+            s.executeUpdate(sql);
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
     }
 }
