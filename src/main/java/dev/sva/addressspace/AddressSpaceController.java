@@ -2,6 +2,7 @@ package dev.sva.addressspace;
 
 import dev.sva.core.CreatedResponse;
 import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import dev.sva.node.NodeService;
@@ -112,11 +113,15 @@ class AddressSpaceController {
     }
 
     @GetMapping("/{id}/mappings")
-    @Operation(summary = "List regions, sorted by VA")
+    @Operation(summary = "List regions, sorted by VA", description = "With va (and size, default 1): only the regions that "
+            + "share an address with [va, va+size); a create's Location names its region this way.")
     Page<RegionView> regions(@PathVariable String id, @RequestParam(required = false) Integer limit,
-                             @RequestParam(required = false) String cursor) {
+                             @RequestParam(required = false) String cursor, @RequestParam(required = false) String va,
+                             @RequestParam(required = false) String size) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(spaces.regions(id, page), page.limit(), AddressSpaceService::nextCursor, RegionView::of);
+        AddressRange range = AddressRange.ofQuery("va", va == null ? null : Address.parse("va", va),
+                size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
+        return Page.of(spaces.regions(id, range, page), page.limit(), AddressSpaceService::nextCursor, RegionView::of);
     }
 
     @DeleteMapping("/{id}/mappings")

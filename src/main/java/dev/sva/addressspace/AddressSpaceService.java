@@ -175,12 +175,15 @@ public class AddressSpaceService {
         return removed;
     }
 
-    /** A page of regions in VA order from the cursor (the VA the next page starts at). */
+    /**
+     * A page of the regions that share an address with {@code range}, in VA order, from the cursor
+     * (the VA the next page starts at).
+     */
     @Transactional(readOnly = true)
-    public List<Region> regions(String id, PageRequest page) {
+    public List<Region> regions(String id, AddressRange range, PageRequest page) {
         AddressSpace space = get(id);
-        long fromKey = page.cursor() == null ? Long.MIN_VALUE : Address.sortKey(Address.parse("cursor", page.cursor()));
-        return regions.pageFrom(space.id(), fromKey, page.probe());
+        long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
+        return regions.page(space.id(), range, from, page.probe());
     }
 
     public static String nextCursor(Region last) {

@@ -21,8 +21,14 @@ public interface RegionRepository extends JpaRepository<Region, Long> {
         return overlappingKeys(asId, Address.sortKey(range.first()), Address.sortKey(range.last()), pageable);
     }
 
-    @Query("select r from Region r where r.addressSpaceId = :asId and r.range.firstKey >= :fromKey order by r.range.firstKey")
-    List<Region> pageFrom(long asId, long fromKey, Pageable pageable);
+    @Query("select r from Region r where r.addressSpaceId = :asId and r.range.firstKey >= :fromKey "
+            + "and r.range.firstKey <= :lastKey and r.range.lastKey >= :firstKey order by r.range.firstKey")
+    List<Region> pageKeys(long asId, long fromKey, long firstKey, long lastKey, Pageable pageable);
+
+    /** A page of the regions that share an address with {@code range} and start at {@code from} or above. */
+    default List<Region> page(long asId, AddressRange range, long from, Pageable pageable) {
+        return pageKeys(asId, Address.sortKey(from), Address.sortKey(range.first()), Address.sortKey(range.last()), pageable);
+    }
 
     @Query("select r from Region r where r.addressSpaceId = :asId order by r.range.firstKey")
     List<Region> allOf(long asId);

@@ -2,6 +2,7 @@ package dev.sva.container;
 
 import dev.sva.core.CreatedResponse;
 import dev.sva.core.Address;
+import dev.sva.core.AddressRange;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
@@ -99,7 +100,7 @@ class ContainerController {
         boolean attached = containers.attach(id, groupId);
         ContainerView view = ContainerView.of(containers.get(id));
         return attached
-                ? ResponseEntity.created(URI.create("/api/v1/containers/" + id + "/groups/" + groupId)).body(view)
+                ? ResponseEntity.created(URI.create("/api/v1/groups/" + groupId)).body(view)
                 : ResponseEntity.ok(view);
     }
 
@@ -129,11 +130,16 @@ class ContainerController {
     }
 
     @GetMapping("/{id}/mappings")
-    @Operation(summary = "List mappings, sorted by IOVA")
+    @Operation(summary = "List mappings, sorted by IOVA", description = "With iova (and size, default 1): only the mappings "
+            + "that share an address with [iova, iova+size), e.g. the one that translates an address; a create's "
+            + "Location names its mapping this way.")
     Page<MappingView> mappings(@PathVariable String id, @RequestParam(required = false) Integer limit,
-                               @RequestParam(required = false) String cursor) {
+                               @RequestParam(required = false) String cursor, @RequestParam(required = false) String iova,
+                               @RequestParam(required = false) String size) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(containers.mappings(id, page), page.limit(), ContainerService::nextCursor, MappingView::of);
+        AddressRange range = AddressRange.ofQuery("iova", iova == null ? null : Address.parse("iova", iova),
+                size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
+        return Page.of(containers.mappings(id, range, page), page.limit(), ContainerService::nextCursor, MappingView::of);
     }
 
     record UnmapView(long unmappedBytes, long unmappedCount) {

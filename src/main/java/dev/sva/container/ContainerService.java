@@ -246,14 +246,14 @@ public class ContainerService {
     }
 
     /**
-     * A page of mappings in IOVA order, starting at the cursor: the IOVA from which the next page
-     * starts, as {@link #nextCursor} renders it.
+     * A page of the mappings that share an address with {@code range}, in IOVA order, starting at the
+     * cursor: the IOVA from which the next page starts, as {@link #nextCursor} renders it.
      */
     @Transactional(readOnly = true)
-    public List<DmaMapping> mappings(String id, PageRequest page) {
+    public List<DmaMapping> mappings(String id, AddressRange range, PageRequest page) {
         Container container = find(id);
-        long fromKey = page.cursor() == null ? Long.MIN_VALUE : Address.sortKey(Address.parse("cursor", page.cursor()));
-        return mappings.pageFrom(container.id(), fromKey, page.probe());
+        long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
+        return mappings.page(container.id(), range, from, page.probe());
     }
 
     /** The cursor of the page that follows {@code last}. */

@@ -21,8 +21,14 @@ public interface DmaMappingRepository extends JpaRepository<DmaMapping, Long> {
         return overlappingKeys(containerId, Address.sortKey(range.first()), Address.sortKey(range.last()), pageable);
     }
 
-    @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey >= :fromKey order by m.range.firstKey")
-    List<DmaMapping> pageFrom(long containerId, long fromKey, Pageable pageable);
+    @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey >= :fromKey "
+            + "and m.range.firstKey <= :lastKey and m.range.lastKey >= :firstKey order by m.range.firstKey")
+    List<DmaMapping> pageKeys(long containerId, long fromKey, long firstKey, long lastKey, Pageable pageable);
+
+    /** A page of the rows that share an address with {@code range} and start at {@code from} or above. */
+    default List<DmaMapping> page(long containerId, AddressRange range, long from, Pageable pageable) {
+        return pageKeys(containerId, Address.sortKey(from), Address.sortKey(range.first()), Address.sortKey(range.last()), pageable);
+    }
 
     /** All mappings of a container in IOVA order; for the automatic IOVA search and rebuilds. */
     @Query("select m from DmaMapping m where m.containerId = :containerId order by m.range.firstKey")

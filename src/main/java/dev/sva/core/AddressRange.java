@@ -63,6 +63,27 @@ public record AddressRange(long first, long last) {
         return new AddressRange(start, start + size - 1);
     }
 
+    /**
+     * The range {@code [start, start + size)} a list is narrowed to: any alignment, {@code size > 0},
+     * no wrap past 2^64 ({@code EOVERFLOW}); every address when {@code start} is {@code null}.
+     */
+    public static AddressRange ofQuery(String startField, Long start, Long size) {
+        if (start == null) {
+            if (size != null) {
+                throw Problems.invalid("size", "needs " + startField);
+            }
+            return all();
+        }
+        long length = size == null ? 1 : size;
+        if (length == 0) {
+            throw Problems.invalid("size", "must be greater than 0");
+        }
+        if (Long.compareUnsigned(start + length - 1, start) < 0) {
+            throw Problems.invalid("size", startField + " + size wraps past 2^64", "EOVERFLOW");
+        }
+        return new AddressRange(start, start + length - 1);
+    }
+
     /** Every address: what an unmap without a range removes. */
     public static AddressRange all() {
         return new AddressRange(0, -1L);

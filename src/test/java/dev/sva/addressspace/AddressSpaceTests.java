@@ -118,6 +118,17 @@ abstract class AddressSpaceTests extends ApiTest {
     // ---- regions ----
 
     @Test
+    void theLocationOfARegionListsExactlyThatRegion() {
+        String proc = process(101);
+        Response a = mmap(proc, "va", "0x10000", "size", 4096, "physicalAddress", "0x1000", "read", true);
+        Response b = mmap(proc, "va", "0x20000", "size", 8192, "physicalAddress", "0x2000", "read", true);
+        assertThat(api.get(b.header("Location")).body().path("items")).containsExactly(b.body());
+        assertThat(api.get(a.header("Location")).body().path("items")).containsExactly(a.body());
+        assertThat(api.get("/api/v1/address-spaces/" + proc + "/mappings?va=0x21fff").body().path("items")).containsExactly(b.body());
+        assertInvalid(api.get("/api/v1/address-spaces/" + proc + "/mappings?size=1"), "size");
+    }
+
+    @Test
     void mmapAnswers201WithTheRegionPinnedByDefault() {
         String proc = process(100);
         Response r = mmap(proc, "va", "0x7F0000000000", "size", "0x10000", "physicalAddress", "0xABC000", "read", true);

@@ -76,7 +76,8 @@ abstract class ContainerTests extends ApiTest {
 
         Response first = put(ctr, group);
         assertThat(first.status()).as("%s", first).isEqualTo(201);
-        assertThat(first.header("Location")).endsWith("/api/v1/containers/" + ctr + "/groups/" + group);
+        assertThat(first.header("Location")).endsWith("/api/v1/groups/" + group);
+        assertThat(api.get(first.header("Location")).str("containerId")).as("the Location shows the attachment").isEqualTo(ctr);
         assertThat(strings(first.body().path("groups"))).containsExactly(group);
         assertThat(first.str("id")).isEqualTo(ctr);
 

@@ -68,6 +68,34 @@ abstract class DmaMappingTests extends ApiTest {
     // ---- map ----
 
     @Test
+    void theLocationOfAMappingListsExactlyThatMappingAndAnAddressFindsTheMappingThatCoversIt() {
+        Response low = map("iova", "0x100000", "size", 0x2000, "physicalAddress", "0x80000000", "read", true);
+        Response high = map("iova", "0x200000", "size", 0x10000, "physicalAddress", "0x90000000", "read", true);
+        map("iova", "0x300000", "size", 0x1000, "physicalAddress", "0xa0000000", "read", true);
+
+        Response located = api.get(high.header("Location"));
+        assertThat(located.body().path("items")).containsExactly(high.body());
+        assertThat(api.get("/api/v1/containers/" + ctr + "/mappings?iova=0x20abcd").body().path("items"))
+                .as("the mapping that translates the address").containsExactly(high.body());
+        assertThat(api.get("/api/v1/containers/" + ctr + "/mappings?iova=0x101fff&size=0xfe002").body().path("items"))
+                .as("[0x101fff, 0x200000] touches both").containsExactly(low.body(), high.body());
+        assertThat(api.get("/api/v1/containers/" + ctr + "/mappings?iova=0x102000&size=0xfe000").body().path("items"))
+                .as("the hole between them").isEmpty();
+
+        Response first = api.get("/api/v1/containers/" + ctr + "/mappings?iova=0x0&size=0x400000&limit=1");
+        assertThat(first.body().path("items")).containsExactly(low.body());
+        Response second = api.get("/api/v1/containers/" + ctr + "/mappings?iova=0x0&size=0x300000&limit=1&cursor="
+                + first.str("nextCursor"));
+        assertThat(second.body().path("items")).as("pages of a range").containsExactly(high.body());
+        assertThat(second.str("nextCursor")).isNull();
+
+        assertInvalid(api.get("/api/v1/containers/" + ctr + "/mappings?size=4096"), "size");
+        assertInvalid(api.get("/api/v1/containers/" + ctr + "/mappings?iova=0x1000&size=0"), "size");
+        assertInvalid(api.get("/api/v1/containers/" + ctr + "/mappings?iova=0xfffffffffffff000&size=0x2000"), "size", "EOVERFLOW");
+        assertInvalid(api.get("/api/v1/containers/" + ctr + "/mappings?iova=nope"), "iova");
+    }
+
+    @Test
     void mapAnswers201WithTheMapping() {
         Response r = map("iova", "0x100000", "size", 0x10000, "physicalAddress", "0x80000000", "read", true, "write", false);
         assertThat(r.status()).as("%s", r).isEqualTo(201);
