@@ -1,24 +1,19 @@
 package dev.sva.bench;
 
 import dev.sva.SvaApplication;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Arrays;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The service started in-process on a random loopback port, and a JDK HTTP client to load it: what
- * the HTTP benchmarks measure against. Requests go to 127.0.0.1 only.
+ * The service started in-process on a random loopback port, and a blocking keep-alive HTTP/1.1
+ * client ({@link BlockingHttp}) to load it from the benchmark's thread. Requests go to 127.0.0.1 only.
  */
 final class BenchServer implements AutoCloseable {
 
     final ConfigurableApplicationContext app;
-    final HttpClient http = HttpClient.newHttpClient();
-    final String base;
+    final BlockingHttp http;
 
     BenchServer(String... args) {
         String[] all = Arrays.copyOf(args, args.length + 3);
@@ -26,25 +21,21 @@ final class BenchServer implements AutoCloseable {
         all[args.length + 1] = "--logging.level.root=WARN";
         all[args.length + 2] = "--sva.events.prune-every=PT1H";
         app = new SpringApplicationBuilder(SvaApplication.class).run(all);
-        base = "http://127.0.0.1:" + ((WebServerApplicationContext) app).getWebServer().getPort();
+        http = new BlockingHttp("127.0.0.1", ((WebServerApplicationContext) app).getWebServer().getPort());
     }
 
     /** Sends a request and answers the body; throws unless the status is {@code expected}. */
     String send(String method, String path, String json, int expected) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
-        if (json != null) {
-            b.header("Content-Type", "application/json");
-        }
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != expected) {
-            throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        BlockingHttp.Answer r = http.send(method, path, json);
+        if (r.status() != expected) {
+            throw new IllegalStateException(method + " " + path + " answered " + r.status() + ": " + r.body());
         }
         return r.body();
     }
 
     @Override
     public void close() {
+        http.close();
         app.close();
     }
 
