@@ -21,6 +21,10 @@ public interface BondRepository extends JpaRepository<Bond, Long> {
 
     long countByDeviceIdIn(Collection<Long> deviceIds);
 
+    /** Rows of (group id, bonds on its devices) for the groups that have any. */
+    @Query("select d.groupId, count(b) from Bond b, Device d where d.id = b.deviceId and d.groupId in :groupIds group by d.groupId")
+    List<Object[]> countByGroupIds(Collection<Long> groupIds);
+
     /** Every bond, for rebuilding derived state at start. */
     @Query("select b from Bond b order by b.id")
     List<Bond> everything();

@@ -22,6 +22,7 @@ import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -258,6 +259,15 @@ public class BondService {
 
     public long countOnDevices(Collection<Long> deviceIds) {
         return deviceIds.isEmpty() ? 0 : bonds.countByDeviceIdIn(deviceIds);
+    }
+
+    /** The number of bonds on each of these groups' devices, by group; groups without bonds are absent. */
+    public Map<Long, Long> countByGroups(Collection<Long> groupIds) {
+        Map<Long, Long> counts = new HashMap<>();
+        if (!groupIds.isEmpty()) {
+            bonds.countByGroupIds(groupIds).forEach(row -> counts.put((Long) row[0], (Long) row[1]));
+        }
+        return counts;
     }
 
     // ---- rules ----

@@ -20,9 +20,11 @@ import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
@@ -83,15 +85,13 @@ public class ContainerService {
     @Transactional(readOnly = true)
     public ContainerState get(String id) {
         Container container = find(id);
-        return state(container, nodes.byId(container.nodeId()).name());
+        return states(List.of(container), nodes.byId(container.nodeId()).name()).get(0);
     }
 
     @Transactional(readOnly = true)
     public List<ContainerState> page(String nodeName, PageRequest page) {
         Node node = nodes.get(nodeName);
-        return containers.page(node.id(), page.cursorKey(0), page.probe()).stream()
-                .map(c -> state(c, node.name()))
-                .toList();
+        return states(containers.page(node.id(), page.cursorKey(0), page.probe()), node.name());
     }
 
     /**
@@ -315,10 +315,19 @@ public class ContainerService {
         return Map.of("id", group.publicId(), "devices", members.stream().map(Device::summary).toList());
     }
 
-    private ContainerState state(Container container, String nodeName) {
-        return new ContainerState(container, nodeName,
-                groups.findByContainerIdOrderById(container.id()).stream().map(IommuGroup::id).toList(),
-                mappings.countByContainerId(container.id()));
+    /** The containers with their groups and mapping counts, in a fixed number of statements however many they are. */
+    private List<ContainerState> states(List<Container> page, String nodeName) {
+        List<Long> ids = page.stream().map(Container::id).toList();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, List<Long>> attached = groups.findByContainerIdInOrderById(ids).stream()
+                .collect(Collectors.groupingBy(IommuGroup::containerId, Collectors.mapping(IommuGroup::id, Collectors.toList())));
+        Map<Long, Long> counts = new HashMap<>();
+        mappings.countByContainerIds(ids).forEach(row -> counts.put((Long) row[0], (Long) row[1]));
+        return page.stream()
+                .map(c -> new ContainerState(c, nodeName, attached.getOrDefault(c.id(), List.of()), counts.getOrDefault(c.id(), 0L)))
+                .toList();
     }
 
     private Container find(String id) {

@@ -2,6 +2,7 @@ package dev.sva.container;
 
 import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
+import java.util.Collection;
 import java.util.List;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -12,6 +13,10 @@ import org.springframework.data.jpa.repository.Query;
 public interface DmaMappingRepository extends JpaRepository<DmaMapping, Long> {
 
     long countByContainerId(long containerId);
+
+    /** Rows of (container id, its mapping count) for the containers that have any. */
+    @Query("select m.containerId, count(m) from DmaMapping m where m.containerId in :containerIds group by m.containerId")
+    List<Object[]> countByContainerIds(Collection<Long> containerIds);
 
     @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey <= :lastKey and m.range.lastKey >= :firstKey order by m.range.firstKey")
     List<DmaMapping> overlappingKeys(long containerId, long firstKey, long lastKey, Pageable pageable);

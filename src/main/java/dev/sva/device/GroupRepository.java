@@ -1,5 +1,6 @@
 package dev.sva.device;
 
+import java.util.Collection;
 import java.util.List;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -8,6 +9,8 @@ import org.springframework.data.jpa.repository.Query;
 public interface GroupRepository extends JpaRepository<IommuGroup, Long> {
 
     List<IommuGroup> findByContainerIdOrderById(long containerId);
+
+    List<IommuGroup> findByContainerIdInOrderById(Collection<Long> containerIds);
 
     @Query("select g from IommuGroup g where g.nodeId = :nodeId and g.id > :after order by g.id")
     List<IommuGroup> page(long nodeId, long after, Pageable pageable);

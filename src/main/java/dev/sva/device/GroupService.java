@@ -12,6 +12,7 @@ import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -84,20 +85,23 @@ public class GroupService {
     @Transactional(readOnly = true)
     public GroupState get(String id) {
         IommuGroup group = groups.findById(Ids.GROUP.parse(id)).orElseThrow(() -> Ids.GROUP.notFound(id));
-        return state(group, nodes.byId(group.nodeId()).name());
+        return states(List.of(group), nodes.byId(group.nodeId()).name()).get(0);
     }
 
     @Transactional(readOnly = true)
     public List<GroupState> page(String nodeName, PageRequest page) {
         Node node = nodes.get(nodeName);
-        return groups.page(node.id(), page.cursorKey(0), page.probe()).stream()
-                .map(g -> state(g, node.name()))
-                .toList();
+        return states(groups.page(node.id(), page.cursorKey(0), page.probe()), node.name());
     }
 
-    private GroupState state(IommuGroup group, String nodeName) {
-        List<Device> members = devices.findByGroupIdOrderById(group.id());
-        long bondCount = members.isEmpty() ? 0 : bonds.countOnDevices(members.stream().map(Device::id).toList());
-        return new GroupState(group, nodeName, members, bondCount);
+    /** The groups with their members and bond counts, in a fixed number of statements however many they are. */
+    private List<GroupState> states(List<IommuGroup> page, String nodeName) {
+        List<Long> ids = page.stream().map(IommuGroup::id).toList();
+        Map<Long, List<Device>> members = ids.isEmpty() ? Map.of()
+                : devices.findByGroupIdInOrderById(ids).stream().collect(Collectors.groupingBy(Device::groupId));
+        Map<Long, Long> bondCounts = bonds.countByGroups(ids);
+        return page.stream()
+                .map(g -> new GroupState(g, nodeName, members.getOrDefault(g.id(), List.of()), bondCounts.getOrDefault(g.id(), 0L)))
+                .toList();
     }
 }
