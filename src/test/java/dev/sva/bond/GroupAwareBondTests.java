@@ -93,6 +93,13 @@ abstract class GroupAwareBondTests extends BondApiTest {
         assertThat(events("ISOLATION_WARNING")).hasSize(1);
         // still no device bind on what is now a two-device group
         assertProblem(bind(peer, p), 409, "GROUP_NOT_SINGLETON", "EINVAL");
+        // a repeated bind of the kept bond answers it (rule 10) and makes nothing new
+        Response again = bind(gpu, p, false, null);
+        assertThat(again.status()).as("%s", again).isEqualTo(200);
+        assertThat(again.str("id")).isEqualTo(bond);
+        // but a bind of the same device to another process is a new bond on a multi-device group (rule 1)
+        assertProblem(bind(gpu, proc()), 409, "GROUP_NOT_SINGLETON", "EINVAL");
+        assertThat(bonds("")).hasSize(1);
     }
 
     @Test
