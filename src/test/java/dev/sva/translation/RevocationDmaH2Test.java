@@ -1,0 +1,4 @@
+package dev.sva.translation;
+
+class RevocationDmaH2Test extends RevocationDmaTests {
+}
