@@ -163,6 +163,26 @@ abstract class ContainerBindTests extends BondApiTest {
         assertThat(bonds("&containerId=" + c)).hasSize(3);
     }
 
+    /** Rule 3 names every incapable device in one answer, whichever capability each one lacks. */
+    @Test
+    void containerBindWithIopfNamesTheDevicesWithoutPasidAndThoseWithoutPriTogether() {
+        String c = container();
+        String noPasid = dev(0, true);
+        String noPri = dev(20, false);
+        String capable = dev(20, true);
+        for (String d : List.of(noPasid, noPri, capable)) {
+            attach(c, groupOf(d));
+        }
+        String p = proc();
+
+        Response r = assertProblem(bindContainer(c, p, true, null), 422, "SVA_UNSUPPORTED", "EOPNOTSUPP");
+        assertThat(ids(r.body().path("devices"), "id")).containsExactly(noPasid);
+        assertThat(ids(r.body().path("iopfUnsupported"), "id")).containsExactly(noPri);
+        assertThat(bonds("")).isEmpty();
+        assertThat(pasidOf(p)).isNull();
+        assertThat(events("BOND_CREATED")).isEmpty();
+    }
+
     // ---- container unbind ----
 
     @Test
