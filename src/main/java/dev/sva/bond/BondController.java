@@ -58,7 +58,8 @@ class BondController {
     @CreatedResponse
     @ApiResponse(responseCode = "200", description = "Already there: the existing object, unchanged")
     @Operation(summary = "Bind a device to a process", description = "201 with the new bond; 200 with the existing bond "
-            + "when already bound. 409 GROUP_NOT_SINGLETON (EINVAL, member devices) when the device's group has other "
+            + "when already bound (409 DUPLICATE, EEXIST, when that bond was made with the other iopf). "
+            + "409 GROUP_NOT_SINGLETON (EINVAL, member devices) when the device's group has other "
             + "devices, whatever the policy; 422 SVA_UNSUPPORTED (pasidBits 0); 422 IOPF_UNSUPPORTED (iopf without pri); "
             + "409 PASID_OUT_OF_RANGE (EOVERFLOW); 409 PASID_EXHAUSTED (ENOSPC).")
     ResponseEntity<BondView> bindDevice(@PathVariable String id, @RequestBody CreateBond body) {
@@ -74,9 +75,10 @@ class BondController {
     @Operation(summary = "Bind every device of a container to a process", description = "All or nothing. 409 "
             + "CONTAINER_EMPTY when no device is attached; under STRICT 409 UNSAFE_GROUP_BIND (member groups) for a "
             + "multi-device group; 422 SVA_UNSUPPORTED / IOPF_UNSUPPORTED listing every incapable device. When already "
-            + "bound: 200 with the bind as it was made (its iopf and driverData), after the same checks, and after "
-            + "binding any device that lost its bond since (a hot-plug under STRICT, a DELETE /bonds/{id}); under "
-            + "STRICT a container that now holds a multi-device group answers 409 UNSAFE_GROUP_BIND again.")
+            + "bound: 200 with the bind as it was made (its driverData), after the same checks, and after binding "
+            + "any device that lost its bond since (a hot-plug under STRICT, a DELETE /bonds/{id}); under STRICT a "
+            + "container that now holds a multi-device group answers 409 UNSAFE_GROUP_BIND again. 409 DUPLICATE "
+            + "(EEXIST) when the bind, or a device's own bond it would take over, was made with the other iopf.")
     ResponseEntity<ContainerBindView> bindContainer(@PathVariable String id, @RequestBody CreateBond body) {
         BondService.ContainerBindResult r = bonds.bindContainer(id, body.addressSpaceId(), Boolean.TRUE.equals(body.iopf()),
                 body.driverData());

@@ -75,7 +75,8 @@ public class BondService {
 
     /**
      * Binds one device to an address space ({@code iommu_sva_bind_device}). Idempotent: a second bind
-     * answers the existing bond (rule 10). Refused, whatever the policy, when the device's group has
+     * answers the existing bond (rule 10); {@code 409 DUPLICATE} when that bond was made with the
+     * other iopf, which a repeat cannot change. Refused, whatever the policy, when the device's group has
      * other devices (rule 1); then when the device has no PASID support, iopf without PRI, or no PASID
      * fits (rules 8, 9, 11).
      */
@@ -88,7 +89,7 @@ public class BondService {
         AddressSpace space = addressSpace(node, addressSpaceId);
         var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
         if (existing.isPresent()) {
-            return new BindResult(existing.get(), false);
+            return new BindResult(sameIopf(existing.get(), iopf), false);
         }
         if (devices.countByGroupId(device.groupId()) != 1) {
             List<Device> members = devices.findByGroupIdOrderById(device.groupId());
@@ -107,11 +108,12 @@ public class BondService {
     /**
      * Binds every device of every group attached to a container ({@code bind_group()}), all or
      * nothing (rules 2 and 3). Idempotent per (container, address space): a repeated bind answers the
-     * existing bind ({@code created == false}, with the iopf and driverData it was made with), after
-     * checking the container again and binding any device that lost its bond since (a hot-plug under
+     * existing bind ({@code created == false}, with the driverData it was made with), after checking
+     * the container again and binding any device that lost its bond since (a hot-plug under
      * {@code STRICT}, an unplug and re-plug, a {@code DELETE /bonds/{id}}), so an answered container
      * bind always covers every device; under {@code STRICT} a container that now holds a multi-device
-     * group is refused again.
+     * group is refused again. A bind, or a device bond it would take over, made with the other iopf
+     * is {@code 409 DUPLICATE}.
      */
     @Transactional
     public ContainerBindResult bindContainer(String containerId, String addressSpaceId, boolean iopf, String driverData) {
@@ -120,7 +122,11 @@ public class BondService {
         Node node = nodes.byId(container.nodeId());
         AddressSpace space = addressSpace(node, addressSpaceId);
         var existing = containerBonds.findByContainerIdAndAddressSpaceId(container.id(), space.id());
-        boolean bindIopf = existing.map(ContainerBond::iopf).orElse(iopf);
+        if (existing.isPresent() && existing.get().iopf() != iopf) {
+            throw new ProblemException(ProblemType.DUPLICATE, "container " + containerId + " is already bound to "
+                    + addressSpaceId + " with iopf " + existing.get().iopf() + "; unbind it to bind with iopf " + iopf)
+                    .with("iopf", existing.get().iopf());
+        }
         String bindData = existing.map(ContainerBond::driverData).orElse(driverData);
         List<IommuGroup> attached = groups.findByContainerIdOrderById(container.id());
         List<Device> members = devices.findByGroupIdInOrderById(attached.stream().map(IommuGroup::id).toList());
@@ -137,11 +143,11 @@ public class BondService {
                     + " group(s) of several devices, which are not isolated from each other (isolation STRICT)")
                     .with("groups", multi);
         }
-        requireCapable(members, bindIopf);
+        requireCapable(members, iopf);
         int pasid = pasidFor(node, space, members);
         List<Bond> made = new ArrayList<>();
         for (Device device : members) {
-            made.add(bindInContainer(node, device, space, container.id(), pasid, bindIopf, bindData));
+            made.add(bindInContainer(node, device, space, container.id(), pasid, iopf, bindData));
         }
         if (existing.isPresent()) {
             return new ContainerBindResult(node.name(), pasid, made, false);
@@ -329,10 +335,26 @@ public class BondService {
                                  String driverData) {
         var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
         if (existing.isPresent()) {
-            existing.get().adoptBy(containerId);
+            sameIopf(existing.get(), iopf).adoptBy(containerId);
             return existing.get();
         }
         return create(node, device, space, containerId, pasid, iopf, driverData);
+    }
+
+    /**
+     * The existing bond a repeated bind answers, if it was made with the iopf asked for: a bond with
+     * I/O page faults and one with pinned memory behave differently, and a repeat must not pass one
+     * off as the other ({@code 409 DUPLICATE}).
+     */
+    private static Bond sameIopf(Bond existing, boolean iopf) {
+        if (existing.iopf() != iopf) {
+            throw new ProblemException(ProblemType.DUPLICATE, "device " + Ids.DEVICE.format(existing.deviceId())
+                    + " is already bound to " + Ids.ADDRESS_SPACE.format(existing.addressSpaceId()) + " with iopf "
+                    + existing.iopf() + " by bond " + existing.publicId() + "; unbind it to bind with iopf " + iopf)
+                    .with("bondId", existing.publicId())
+                    .with("iopf", existing.iopf());
+        }
+        return existing;
     }
 
     private Bond create(Node node, Device device, AddressSpace space, Long containerId, int pasid, boolean iopf,

@@ -240,6 +240,24 @@ abstract class ContainerBindTests extends BondApiTest {
         assertThat(api.get("/api/v1/bonds/" + own.str("id")).status()).isEqualTo(404);
     }
 
+    /** A device's own bond made without iopf is not passed off as the iopf bond a container bind asks for. */
+    @Test
+    void aContainerBindWithIopfDoesNotTakeOverABondMadeWithoutAndBindsNothing() {
+        String c = container();
+        String solo = dev(20, true);
+        String other = dev(20, true);
+        attach(c, groupOf(solo));
+        attach(c, groupOf(other));
+        String p = proc();
+        String own = bind(solo, p, false, "pinned").str("id");
+
+        Response r = assertProblem(bindContainer(c, p, true, "vm"), 409, "DUPLICATE", "EEXIST");
+        assertThat(r.str("bondId")).isEqualTo(own);
+        assertThat(bonds("")).extracting(b -> b.path("id").asString()).containsExactly(own);
+        assertThat(api.get("/api/v1/bonds/" + own).str("containerId")).isNull();
+        assertThat(bindContainer(c, p, false, "vm").status()).as("with the same iopf it takes the bond over").isEqualTo(201);
+    }
+
     @Test
     void bindingAContainerToAnAddressSpaceOfAnotherNodeIsCrossNode() {
         String other = nodeWithPasidBits(20);

@@ -212,6 +212,20 @@ abstract class DeviceBindTests extends BondApiTest {
         assertThat(events("BOND_REMOVED")).hasSize(1);
     }
 
+    @Test
+    void aRepeatedBindWithTheOtherIopfIsADuplicateAndChangesNothing() {
+        String a = dev(20, true);
+        String p = proc();
+        String bond = bind(a, p, true, "ctx-1").str("id");
+
+        Response r = assertProblem(bind(a, p, false, "ctx-1"), 409, "DUPLICATE", "EEXIST");
+        assertThat(r.str("bondId")).isEqualTo(bond);
+        assertThat(r.body().path("iopf").asBoolean()).isTrue();
+        assertThat(api.get("/api/v1/bonds/" + bond).body().path("iopf").asBoolean()).isTrue();
+        assertThat(bind(a, p, true, "ctx-2").status()).as("the same iopf, other driverData: the bond as it is").isEqualTo(200);
+        assertThat(events("BOND_CREATED")).hasSize(1);
+    }
+
     // ---- rule 11: iopf ----
 
     @Test

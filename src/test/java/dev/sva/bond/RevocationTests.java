@@ -76,7 +76,7 @@ abstract class RevocationTests extends BondApiTest {
         assertThat(bonds("&containerId=" + c)).isEmpty();
 
         assertThat(api.delete("/api/v1/devices/" + plugged.str("id")).status()).isEqualTo(204);
-        Response again = bindContainer(c, p, true, "other");
+        Response again = bindContainer(c, p, false, "other");
         assertThat(again.status()).as("the bind was there: %s", again).isEqualTo(200);
         assertThat(again.body().path("bonds")).hasSize(1);
         JsonNode rebound = again.body().path("bonds").get(0);
@@ -84,6 +84,7 @@ abstract class RevocationTests extends BondApiTest {
         assertThat(rebound.path("pasid").asInt()).isEqualTo(pasidOf(p));
         assertThat(rebound.path("driverData").asString()).as("the bind's own, not this request's").isEqualTo("vm");
         assertThat(rebound.path("iopf").asBoolean()).isFalse();
+        assertProblem(bindContainer(c, p, true, "vm"), 409, "DUPLICATE", "EEXIST");
         assertThat(bonds("&containerId=" + c)).extracting(n -> n.path("id").asString()).containsExactly(rebound.path("id").asString());
     }
 
