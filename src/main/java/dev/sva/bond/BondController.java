@@ -99,7 +99,9 @@ class BondController {
     }
 
     @GetMapping("/bonds")
-    @Operation(summary = "List bonds of a node (default local), by id")
+    @Operation(summary = "List bonds of a node (default local), by id", description = "Each filter (deviceId, addressSpaceId, "
+            + "containerId) must name an object of the node: 404 NOT_FOUND when it names nothing, 422 CROSS_NODE when "
+            + "another node's.")
     Page<BondView> list(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
                         @RequestParam(required = false) String addressSpaceId, @RequestParam(required = false) String containerId,
                         @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {

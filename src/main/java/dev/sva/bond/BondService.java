@@ -195,9 +195,9 @@ public class BondService {
     public List<Bond> page(String nodeName, String deviceId, String addressSpaceId, String containerId, PageRequest page) {
         Node node = nodes.get(nodeName);
         return bonds.page(node.id(), page.cursorKey(0),
-                deviceId == null ? null : Ids.DEVICE.parse(deviceId),
-                addressSpaceId == null ? null : Ids.ADDRESS_SPACE.parse(addressSpaceId),
-                containerId == null ? null : Ids.CONTAINER.parse(containerId), page.probe());
+                nodes.filterKey(node, Device.class, Ids.DEVICE, deviceId),
+                nodes.filterKey(node, AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
+                nodes.filterKey(node, Container.class, Ids.CONTAINER, containerId), page.probe());
     }
 
     // ---- called by other features inside their locked transaction ----

@@ -90,7 +90,8 @@ class DeviceController {
     }
 
     @GetMapping
-    @Operation(summary = "List devices of a node (default local), optionally of one group, by id")
+    @Operation(summary = "List devices of a node (default local), optionally of one group, by id", description = "groupId "
+            + "must name a group of the node: 404 NOT_FOUND when it names nothing, 422 CROSS_NODE when another node's.")
     Page<DeviceView> list(@RequestParam(required = false) String node, @RequestParam(required = false) String groupId,
                           @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);

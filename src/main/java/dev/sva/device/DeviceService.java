@@ -150,7 +150,7 @@ public class DeviceService {
         if (groupId == null) {
             return devices.page(node.id(), after, page.probe());
         }
-        return devices.pageInGroup(node.id(), Ids.GROUP.parse(groupId), after, page.probe());
+        return devices.pageInGroup(node.id(), nodes.filterKey(node, IommuGroup.class, Ids.GROUP, groupId), after, page.probe());
     }
 
     /** The engine's view of a device. */

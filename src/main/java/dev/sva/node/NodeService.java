@@ -1,5 +1,6 @@
 package dev.sva.node;
 
+import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
@@ -105,6 +106,30 @@ public class NodeService {
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
         return owner.stream().findFirst().map(this::entered);
+    }
+
+    /**
+     * The key of the object a list filter names, which must be one of {@code node}'s: {@code 404
+     * NOT_FOUND} when the id names nothing, {@code 422 CROSS_NODE} when it names another node's
+     * object; {@code null} when there is no filter.
+     */
+    @Transactional(readOnly = true)
+    public Long filterKey(Node node, Class<?> entity, Ids kind, String id) {
+        if (id == null) {
+            return null;
+        }
+        long key = kind.parse(id);
+        String name = entityManager.getMetamodel().entity(entity).getName();
+        List<Long> owner = entityManager.createQuery("select x.nodeId from " + name + " x where x.id = :key", Long.class)
+                .setParameter("key", key)
+                .getResultList();
+        if (owner.isEmpty()) {
+            throw kind.notFound(id);
+        }
+        if (owner.get(0) != node.id()) {
+            throw Problems.crossNode(node.name(), kind.noun(), id, byId(owner.get(0)).name());
+        }
+        return key;
     }
 
     private Node entered(Node node) {

@@ -160,7 +160,8 @@ class DmaController {
 
     @GetMapping("/faults")
     @Operation(summary = "The most recent fault records of a node (default local), newest first",
-            description = "A bounded ring per node (sva.translation.fault-ring records); limit defaults to 100.")
+            description = "A bounded ring per node (sva.translation.fault-ring records); limit defaults to 100. deviceId "
+                    + "keeps the records of one device, which may since have been unplugged (so an unknown id lists nothing).")
     FaultList faults(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
                      @RequestParam(required = false) Integer limit) {
         int l = limit == null ? 100 : limit;

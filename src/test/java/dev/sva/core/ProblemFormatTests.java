@@ -153,6 +153,25 @@ abstract class ProblemFormatTests extends ApiTest {
                 .as("the same request with the right types").isEqualTo(201);
     }
 
+    /** A list filter that names an object names one of the node's: an unknown or foreign id is not an empty list. */
+    @Test
+    void listFiltersNamingNothingOrAnotherNodesObjectAreRefused() {
+        String other = Api.uniqueNode();
+        assertThat(api.post("/api/v1/nodes", Api.json(obj("name", other))).status()).isEqualTo(201);
+        String foreignDevice = created(api.post("/api/v1/devices", Api.json(obj("node", other, "bdf", "0000:01:00.0"))));
+        String foreignGroup = api.get("/api/v1/devices/" + foreignDevice).str("groupId");
+        String dev = device("0000:02:00.0", 20, false);
+
+        assertRefused(api.get("/api/v1/devices?node=" + node + "&groupId=grp-999999"), 404, "NOT_FOUND", "ENOENT");
+        assertRefused(api.get("/api/v1/devices?node=" + node + "&groupId=" + foreignGroup), 422, "CROSS_NODE", "EXDEV");
+        assertRefused(api.get("/api/v1/bonds?node=" + node + "&deviceId=dev-999999"), 404, "NOT_FOUND", "ENOENT");
+        assertRefused(api.get("/api/v1/bonds?node=" + node + "&deviceId=" + foreignDevice), 422, "CROSS_NODE", "EXDEV");
+        assertRefused(api.get("/api/v1/bonds?node=" + node + "&addressSpaceId=as-999999"), 404, "NOT_FOUND", "ENOENT");
+        assertRefused(api.get("/api/v1/bonds?node=" + node + "&containerId=ctr-999999"), 404, "NOT_FOUND", "ENOENT");
+        assertThat(api.get("/api/v1/bonds?node=" + node + "&deviceId=" + dev).body().path("items")).isEmpty();
+        assertThat(api.get("/api/v1/devices?node=" + node + "&groupId=" + groupOf(dev)).body().path("items")).hasSize(1);
+    }
+
     @Test
     void unknownFieldsAreRefusedNamingTheField() {
         String name = Api.uniqueNode();
