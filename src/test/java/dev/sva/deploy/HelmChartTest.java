@@ -66,6 +66,7 @@ class HelmChartTest {
         Map<String, Object> deployment = r.one("Deployment");
         assertThat(stringAt(deployment, "metadata.name")).isEqualTo(FULLNAME);
         assertThat(at(deployment, "spec.replicas")).isEqualTo(1);
+        assertThat(stringAt(deployment, "spec.strategy.type")).as("never an old and a new pod at once").isEqualTo("Recreate");
         Map<String, Object> container = container(deployment);
         assertThat(stringAt(container, "image")).isEqualTo("sva-control-plane:0.1.0-SNAPSHOT");
         assertThat(stringAt(container, "imagePullPolicy")).isEqualTo("IfNotPresent");
@@ -138,7 +139,7 @@ class HelmChartTest {
 
         Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
                 .withValuesFile(values)
-                .set("replicaCount", 3)
+                .set("replicaCount", 0)
                 .set("sva.isolation", "GROUP_AWARE")
                 .call());
 
@@ -147,7 +148,7 @@ class HelmChartTest {
         assertThat(r.kinds()).doesNotContain("Secret");
 
         Map<String, Object> deployment = r.one("Deployment");
-        assertThat(at(deployment, "spec.replicas")).isEqualTo(3);
+        assertThat(at(deployment, "spec.replicas")).as("scaled to zero for maintenance").isEqualTo(0);
         Map<String, Object> container = container(deployment);
         assertThat(stringAt(container, "image")).isEqualTo("registry.example.com/sva/sva-control-plane:1.2.3");
         assertThat(stringAt(container, "imagePullPolicy")).isEqualTo("Always");
@@ -200,6 +201,13 @@ class HelmChartTest {
         Map<String, Object> container = container(r.one("Deployment"));
         assertSecretRef(container, "SVA_DB_USERNAME", stringAt(secret, "metadata.name"), "user");
         assertSecretRef(container, "SVA_DB_PASSWORD", stringAt(secret, "metadata.name"), "pass");
+    }
+
+    @Test
+    void moreThanOneReplicaIsRejected() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("replicaCount", 2).call())
+                .hasMessageContaining("replicaCount");
     }
 
     @Test
