@@ -5,7 +5,6 @@ import dev.sva.core.ProblemType;
 import dev.sva.node.Node;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -38,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  * read by sender threads; each client's emitter is written only by its own sender thread.
  */
 @Component
-public class EventStream {
+public class EventStream implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(EventStream.class);
     private static final int BATCH = 256;
@@ -70,10 +70,14 @@ public class EventStream {
 
     /**
      * Opens a stream of the node's events after {@code after}; {@code 410 EVENTS_EXPIRED} when that
-     * point is no longer kept, {@code 503 BUSY} when the service serves {@code maxClients} already.
+     * point is no longer kept, {@code 503 BUSY} when the service serves {@code maxClients} already
+     * or is shutting down.
      */
     public SseEmitter open(Node node, long after) {
         events.requireKept(node, after);
+        if (closed) {
+            throw new ProblemException(ProblemType.BUSY, "the service is shutting down; reconnect to another instance or later");
+        }
         if (clients.size() >= properties.maxClients()) {
             throw new ProblemException(ProblemType.BUSY, "the event stream serves " + properties.maxClients()
                     + " clients already; retry later");
@@ -103,8 +107,28 @@ public class EventStream {
         return clients.size();
     }
 
-    @PreDestroy
-    void close() {
+    @Override
+    public void start() {
+        // clients are accepted from construction on; stop() is what matters
+    }
+
+    @Override
+    public boolean isRunning() {
+        return !closed;
+    }
+
+    /**
+     * Ends every stream when the service shuts down, before the web server's graceful shutdown
+     * (a lower phase) waits for open requests: a stream never ends by itself, so it would hold the
+     * shutdown for the whole grace period. Clients reconnect with {@code Last-Event-ID}.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    @Override
+    public void stop() {
         closed = true;
         for (Client c : clients) {
             c.open = false;
