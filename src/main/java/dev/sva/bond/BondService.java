@@ -335,8 +335,13 @@ public class BondService {
                                  String driverData) {
         var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
         if (existing.isPresent()) {
-            sameIopf(existing.get(), iopf).adoptBy(containerId);
-            return existing.get();
+            Bond bond = sameIopf(existing.get(), iopf);
+            if (!Long.valueOf(containerId).equals(bond.containerId())) {
+                // a device's own bond, now the container's: its detach and unbind will remove it (rule 10)
+                bond.adoptBy(containerId);
+                events.record(node, EventType.BOND_UPDATED, "bond", bond.publicId(), describe(bond, null));
+            }
+            return bond;
         }
         return create(node, device, space, containerId, pasid, iopf, driverData);
     }

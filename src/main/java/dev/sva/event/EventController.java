@@ -35,16 +35,17 @@ class EventController {
 
     @GetMapping
     @Operation(summary = "List a node's events after a seq",
-            description = "Events of the node (default local) with seq > after (or > cursor), in seq order. type filters by one "
-                    + "or more types (repeat the parameter or separate with commas). nextCursor is the seq of the last item when "
-                    + "more may follow. 410 EVENTS_EXPIRED (member oldestSeq) when events after that point are no longer kept.")
+            description = "Events of the node (default local) with seq > after (or > cursor), in seq order; without either, "
+                    + "from the oldest kept. type filters by one or more types (repeat the parameter or separate with commas). "
+                    + "nextCursor is the seq of the last item when more may follow. 410 EVENTS_EXPIRED (member oldestSeq) when "
+                    + "events after that point are no longer kept; 400 when after is beyond the node's last seq.")
     Page<EventView> list(@RequestParam(required = false) String node, @RequestParam(required = false) Long after,
                          @RequestParam(required = false) List<String> type, @RequestParam(required = false) Integer limit,
                          @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
         Node n = events.node(node);
-        long from = page.cursorKey(after == null ? 0 : after);
-        List<Event> rows = events.after(n, from, types(type), page.limit() + 1);
+        long from = page.cursorKey(after == null ? events.beforeOldest(n) : after);
+        List<Event> rows = events.after(n, from, cursor != null ? "cursor" : "after", types(type), page.limit() + 1);
         return Page.of(rows, page.limit(), e -> Long.toString(e.seq()), e -> EventView.of(e, n.name()));
     }
 
@@ -71,10 +72,7 @@ class EventController {
         } else {
             from = n.lastEventSeq();
         }
-        if (from < 0) {
-            throw Problems.invalid(lastEventId != null ? "Last-Event-ID" : "after", "must not be negative");
-        }
-        return stream.open(n, from);
+        return stream.open(n, from, lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after");
     }
 
     private static List<EventType> types(List<String> raw) {

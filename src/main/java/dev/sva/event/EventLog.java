@@ -36,7 +36,7 @@ public class EventLog {
         this.stream = stream;
         for (EventType type : EventType.values()) {
             written.put(type, Counter.builder("sva.events.written").tag("type", type.name())
-                    .description("Events recorded, by type").register(meters));
+                    .description("Events committed, by type").register(meters));
         }
     }
 
@@ -46,21 +46,26 @@ public class EventLog {
         long seq = node.nextEventSeq();
         entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
                 json.writeValueAsString(data)));
-        pending().merge(node.id(), seq, Math::max);
-        written.get(type).increment();
+        Pending pending = pending();
+        pending.seqs.merge(node.id(), seq, Math::max);
+        pending.types.merge(type, 1, Integer::sum);
     }
 
-    /** The seqs this transaction wrote, by node; announced to the stream once it commits. */
-    @SuppressWarnings("unchecked")
-    private Map<Long, Long> pending() {
-        Map<Long, Long> pending = (Map<Long, Long>) TransactionSynchronizationManager.getResource(PENDING);
+    /** What this transaction wrote: the last seq by node and the count by type, announced once it commits. */
+    private record Pending(Map<Long, Long> seqs, Map<EventType, Integer> types) {
+    }
+
+    private Pending pending() {
+        Pending pending = (Pending) TransactionSynchronizationManager.getResource(PENDING);
         if (pending == null) {
-            Map<Long, Long> fresh = new HashMap<>();
+            Pending fresh = new Pending(new HashMap<>(), new EnumMap<>(EventType.class));
             TransactionSynchronizationManager.bindResource(PENDING, fresh);
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
-                    fresh.forEach(stream::committed);
+                    // counted once committed: a refused request rolls its events back
+                    fresh.types.forEach((type, n) -> written.get(type).increment(n));
+                    fresh.seqs.forEach(stream::committed);
                 }
 
                 @Override

@@ -34,29 +34,59 @@ public class EventService {
     /**
      * Up to {@code limit} events of the node with {@code seq > after}, optionally of some types only.
      * {@code 410 EVENTS_EXPIRED} (member {@code oldestSeq}) when events after {@code after} were
-     * already pruned: the client must resynchronise from the lists.
+     * already pruned: the client must resynchronise from the lists. {@code field} names the request
+     * parameter {@code after} came from, for a {@code 400} when it is negative or beyond the node's
+     * last event.
+     *
+     * <p>Pruning runs concurrently and removes the oldest events first; the check is made again after
+     * the read, so that a prune that committed between the first check and the read cannot pass off a
+     * page with a hole at its start as complete.
      */
     @Transactional(readOnly = true)
-    public List<Event> after(Node node, long after, Collection<EventType> types, int limit) {
-        if (after < 0) {
-            throw Problems.invalid("after", "must not be negative");
-        }
-        requireKept(node, after);
+    public List<Event> after(Node node, long after, String field, Collection<EventType> types, int limit) {
+        requireKept(node, after, field);
         Pageable page = Pageable.ofSize(limit);
-        return types == null || types.isEmpty()
+        List<Event> rows = types == null || types.isEmpty()
                 ? events.after(node.id(), after, page)
                 : events.afterOfTypes(node.id(), after, types, page);
+        requireKept(node, after, field);
+        return rows;
     }
 
-    /** Throws {@code 410 EVENTS_EXPIRED} when the event following {@code after} is no longer kept. */
+    /**
+     * The {@code after} of a list that asks for none: just before the oldest event kept, so the list
+     * starts with it rather than answering {@code 410} for events pruned long ago.
+     */
     @Transactional(readOnly = true)
-    public void requireKept(Node node, long after) {
+    public long beforeOldest(Node node) {
+        return oldestSeq(node) - 1;
+    }
+
+    /**
+     * Throws {@code 410 EVENTS_EXPIRED} when the event following {@code after} is no longer kept, and
+     * {@code 400 VALIDATION_FAILED} naming {@code field} when {@code after} is negative or names a seq
+     * the node has not reached (a client resuming against another database would otherwise wait for
+     * events it has already seen the numbers of).
+     */
+    @Transactional(readOnly = true)
+    public void requireKept(Node node, long after, String field) {
+        if (after < 0) {
+            throw Problems.invalid(field, "must not be negative");
+        }
+        long last = lastSeq(node);
+        if (after > last) {
+            throw Problems.invalid(field, "is beyond the last event of node " + node.name() + ", seq " + last);
+        }
         long oldest = oldestSeq(node);
         if (after + 1 < oldest) {
             throw new ProblemException(ProblemType.EVENTS_EXPIRED, "events of node " + node.name() + " after seq " + after
                     + " are no longer kept; the oldest kept is " + oldest + ". Resynchronise from the lists.")
                     .with("oldestSeq", oldest);
         }
+    }
+
+    private long lastSeq(Node node) {
+        return nodes.lastEventSeq(node.id()).orElse(0L);
     }
 
     /** The oldest kept seq of a node, or the next seq to be written when none is kept. */
@@ -66,7 +96,7 @@ public class EventService {
         if (oldest != null) {
             return oldest;
         }
-        return nodes.findById(node.id()).map(Node::lastEventSeq).orElse(0L) + 1;
+        return lastSeq(node) + 1;
     }
 
     /** Deletes events older than the retention time, and beyond the newest {@code maxPerNode} of each node. */

@@ -73,8 +73,8 @@ public class EventStream implements SmartLifecycle {
      * point is no longer kept, {@code 503 BUSY} when the service serves {@code maxClients} already
      * or is shutting down.
      */
-    public SseEmitter open(Node node, long after) {
-        events.requireKept(node, after);
+    public SseEmitter open(Node node, long after, String field) {
+        events.requireKept(node, after, field);
         if (closed) {
             throw new ProblemException(ProblemType.BUSY, "the service is shutting down; reconnect to another instance or later");
         }
@@ -163,7 +163,7 @@ public class EventStream implements SmartLifecycle {
                     long known = latest.getOrDefault(node.id(), new AtomicLong()).get();
                     List<Event> batch;
                     try {
-                        batch = events.after(node, cursor, null, BATCH);
+                        batch = events.after(node, cursor, "after", null, BATCH);
                     } catch (ProblemException expired) {
                         emitter.send(SseEmitter.event().comment("events after " + cursor + " expired; resynchronise"));
                         break;

@@ -8,6 +8,9 @@ public enum EventType {
     GROUP_ATTACHED, GROUP_DETACHED,
     MAPPING_ADDED, MAPPING_REMOVED,
     ADDRESS_SPACE_CREATED, ADDRESS_SPACE_EXITED,
-    BOND_CREATED, BOND_REMOVED, BOND_REVOKED,
+    BOND_CREATED,
+    /** A device's own bond taken over by a container bind (rule 10): {@code data.containerId} is now set. */
+    BOND_UPDATED,
+    BOND_REMOVED, BOND_REVOKED,
     ISOLATION_WARNING
 }

@@ -16,6 +16,10 @@ public interface NodeRepository extends JpaRepository<Node, Long> {
     @Query("select n from Node n where n.name = :name")
     Optional<Node> lockByName(String name);
 
+    /** The seq of the node's last event, read from the database (not from a loaded entity). */
+    @Query("select n.lastEventSeq from Node n where n.id = :id")
+    Optional<Long> lastEventSeq(long id);
+
     @Query("select n from Node n where n.name > :after order by n.name")
     List<Node> page(String after, Pageable pageable);
 }

@@ -234,6 +234,12 @@ abstract class ContainerBindTests extends BondApiTest {
         assertThat(taken.path("pasid").asInt()).isEqualTo(own.body().path("pasid").asInt());
         assertThat(bonds("")).hasSize(2);
         assertThat(events("BOND_CREATED")).as("one per bond, none for the taken-over one").hasSize(2);
+        List<JsonNode> updated = events("BOND_UPDATED");
+        assertThat(updated).as("the take-over is a change a watcher must hear of").hasSize(1);
+        assertThat(updated.get(0).path("subject").path("id").asString()).isEqualTo(own.str("id"));
+        assertThat(updated.get(0).path("data").path("containerId").asString()).isEqualTo(c);
+        assertThat(bindContainer(c, p, false, "vm-1").status()).isEqualTo(200);
+        assertThat(events("BOND_UPDATED")).as("a repeat changes nothing").hasSize(1);
 
         assertThat(api.delete("/api/v1/containers/" + c + "/bonds/" + p).status()).isEqualTo(204);
         assertThat(bonds("")).isEmpty();

@@ -1,5 +1,6 @@
 package dev.sva.event;
 
+import static dev.sva.support.ProblemAssert.assertInvalid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.support.Api;
@@ -42,6 +43,37 @@ abstract class EventLogTests extends ApiTest {
         assertProblem(bind(dev, proc), 422, "SVA_UNSUPPORTED");
         assertProblem(api.post("/api/v1/devices", Api.json(Map.of("node", node, "bdf", "0000:01:00.0"))), 409, "DUPLICATE");
         assertThat(events("")).hasSize((int) before);
+    }
+
+    @Test
+    void aSeqTheNodeHasNotReachedIsRefusedNotAwaited() {
+        process(300);
+        process(301);
+        assertThat(api.get("/api/v1/events?node=" + node + "&after=2").body().path("items")).isEmpty();
+        assertInvalid(api.get("/api/v1/events?node=" + node + "&after=3"), "after");
+        assertInvalid(api.get("/api/v1/events?node=" + node + "&after=" + Long.MAX_VALUE), "after");
+        assertInvalid(api.get("/api/v1/events?node=" + node + "&cursor=-5"), "cursor");
+        assertInvalid(api.get("/api/v1/events/stream?node=" + node + "&after=99"), "after");
+    }
+
+    @Test
+    void refusedRequestsCountNoEventInTheMetrics() {
+        String dev = device("0000:03:00.0", 0, false);
+        String ctr = container();
+        assertThat(bindContainer(ctr, process(302)).status()).isEqualTo(409); // CONTAINER_EMPTY
+        attach(ctr, groupOf(device("0000:03:00.1", 20, false)));
+        assertThat(bindContainer(ctr, process(303)).status()).isEqualTo(201);
+        double before = written("GROUP_ATTACHED");
+        assertProblem(api.put("/api/v1/containers/" + ctr + "/groups/" + groupOf(dev)), 422, "SVA_UNSUPPORTED");
+        assertThat(written("GROUP_ATTACHED")).as("the refused attach rolled its event back").isEqualTo(before);
+        attach(container(), groupOf(dev));
+        assertThat(written("GROUP_ATTACHED")).isEqualTo(before + 1);
+    }
+
+    private double written(String type) {
+        return api.get("/actuator/prometheus").raw().body().lines()
+                .filter(l -> l.startsWith("sva_events_written_total{") && l.contains("type=\"" + type + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.sva.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.support.Api;
+import dev.sva.support.Api.Response;
 import dev.sva.support.ApiTest;
 import dev.sva.support.SseClient;
 import java.io.OutputStream;
@@ -14,10 +15,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -111,6 +114,67 @@ class EventStreamTest extends ApiTest {
     }
 
     @Test
+    void aListWithoutAfterStartsAtTheOldestKeptEvent() {
+        for (int i = 0; i < 60; i++) {
+            process(7100 + i);
+        }
+        events.prune();
+        Response r = api.get("/api/v1/events?node=" + node + "&limit=5");
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+        assertThat(r.body().path("items").get(0).path("seq").asLong()).isEqualTo(11);
+    }
+
+    /**
+     * Reads at the edge of what is kept, while events are written and pruned: an answer is either
+     * {@code 410} or starts exactly after the seq asked for. A page starting later would silently
+     * drop the events pruned between the service's check and its read.
+     */
+    @Test
+    void readsRacingPrunesNeverSkipAnEvent() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            process(8000 + i);
+        }
+        long nodeId = jdbc.queryForObject("select id from node where name = ?", Long.class, node);
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        List<String> holes = new CopyOnWriteArrayList<>();
+        int[] gone = new int[1];
+        try {
+            pool.submit(() -> {
+                for (int i = 0; running.get(); i++) {
+                    process(9000 + i);
+                }
+                return null;
+            });
+            pool.submit(() -> {
+                while (running.get()) {
+                    events.prune();
+                }
+                return null;
+            });
+            for (int probe = 0; probe < 400; probe++) {
+                Long oldest = jdbc.queryForObject("select min(seq) from event where node_id = ?", Long.class, nodeId);
+                long after = oldest - 1;
+                Response r = api.get("/api/v1/events?node=" + node + "&limit=5&after=" + after);
+                if (r.status() == 410) {
+                    gone[0]++;
+                    continue;
+                }
+                assertThat(r.status()).as("%s", r).isEqualTo(200);
+                long first = r.body().path("items").get(0).path("seq").asLong();
+                if (first != after + 1) {
+                    holes.add("after=" + after + " answered from seq " + first);
+                }
+            }
+        } finally {
+            running.set(false);
+            pool.shutdown();
+            pool.awaitTermination(1, TimeUnit.MINUTES);
+        }
+        assertThat(holes).isEmpty();
+    }
+
+    @Test
     void clientThatStopsReadingIsDisconnectedInsteadOfBuffered() throws Exception {
         long nodeId = jdbc.queryForObject("select id from node where name = ?", Long.class, node);
         try (Socket socket = new Socket()) {
@@ -132,6 +196,8 @@ class EventStreamTest extends ApiTest {
                 rows.add(new Object[]{nodeId, (long) i, java.sql.Timestamp.from(Instant.now()), "ISOLATION_WARNING", "node", node, data});
             }
             jdbc.batchUpdate("insert into event (node_id, seq, occurred_at, type, subject_kind, subject_id, data) values (?,?,?,?,?,?,?)", rows);
+            jdbc.update("update node set last_event_seq = 4000 where id = ?", nodeId);
+            stream.committed(nodeId, 4000);
             // the socket is never read: the server's write stalls and times out, and the client is dropped
             until = Instant.now().plusSeconds(60);
             while (stream.clientCount() > 0 && Instant.now().isBefore(until)) {
