@@ -20,21 +20,9 @@ import tools.jackson.databind.JsonNode;
  */
 public abstract class BondApiTest extends ApiTest {
 
-    private final AtomicInteger nextBdf = new AtomicInteger();
     private final AtomicInteger nextPid = new AtomicInteger(1000);
 
     // ---- fixtures ----
-
-    /** A BDF no other device of this test uses: bus, device and function counted up. */
-    protected String nextBdf() {
-        int n = nextBdf.getAndIncrement();
-        return String.format("0000:%02x:%02x.%d", n / 256, (n / 8) % 32, n % 8);
-    }
-
-    /** A device in a new singleton group of this test's node. */
-    protected String dev(int pasidBits, boolean pri) {
-        return device(nextBdf(), pasidBits, pri);
-    }
 
     /** A device on another node, in a new singleton group there. */
     protected String devOn(String nodeName, int pasidBits, boolean pri) {
@@ -46,11 +34,6 @@ public abstract class BondApiTest extends ApiTest {
     protected Response hotplug(String group, int pasidBits, boolean pri) {
         return api.post("/api/v1/devices", Api.json(Map.of("node", node, "bdf", nextBdf(), "groupId", group,
                 "driver", "vfio-pci", "pasidBits", pasidBits, "pri", pri)));
-    }
-
-    /** Hot-plugs a device into {@code group} and answers its id. */
-    protected String devIn(String group, int pasidBits, boolean pri) {
-        return created(hotplug(group, pasidBits, pri));
     }
 
     /** A group of {@code size} devices, all with this PASID width and PRI. */

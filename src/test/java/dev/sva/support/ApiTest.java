@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.support.Api.Response;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -31,6 +32,8 @@ public abstract class ApiTest {
 
     protected Api api;
 
+    private final AtomicInteger nextBdf = new AtomicInteger();
+
     /** This test's own node. */
     protected String node;
 
@@ -52,6 +55,22 @@ public abstract class ApiTest {
     protected String device(String bdf, int pasidBits, boolean pri) {
         return created(api.post("/api/v1/devices", Api.json(Map.of("node", node, "bdf", bdf, "driver", "vfio-pci",
                 "pasidBits", pasidBits, "pri", pri))));
+    }
+
+    /** A BDF no other device of this test uses: bus, device and function counted up. */
+    protected String nextBdf() {
+        int n = nextBdf.getAndIncrement();
+        return String.format("0000:%02x:%02x.%d", n / 256, (n / 8) % 32, n % 8);
+    }
+
+    /** A vfio-pci device in a new singleton group of this test's node. */
+    protected String dev(int pasidBits, boolean pri) {
+        return device(nextBdf(), pasidBits, pri);
+    }
+
+    /** A vfio-pci device hot-plugged into {@code groupId}. */
+    protected String devIn(String groupId, int pasidBits, boolean pri) {
+        return deviceInGroup(nextBdf(), groupId, pasidBits, pri);
     }
 
     protected String deviceInGroup(String bdf, String groupId, int pasidBits, boolean pri) {

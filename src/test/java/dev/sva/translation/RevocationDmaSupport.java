@@ -34,24 +34,7 @@ abstract class RevocationDmaSupport extends DmaTestSupport {
     static final String DMA_VA_Q = "0x7e0000000010";
     static final String DMA_VA_Q_PA = "0x50000010";
 
-    private final AtomicInteger nextBdf = new AtomicInteger();
     private final AtomicInteger nextPid = new AtomicInteger(2000);
-
-    /** A BDF no other device of this test uses. */
-    protected String nextBdf() {
-        int n = nextBdf.getAndIncrement();
-        return String.format("0000:%02x:%02x.%d", 0x40 + n / 256, (n / 8) % 32, n % 8);
-    }
-
-    /** A vfio-pci device in a new singleton group. */
-    protected String dev(int pasidBits, boolean pri) {
-        return device(nextBdf(), pasidBits, pri);
-    }
-
-    /** A vfio-pci device hot-plugged into {@code groupId}. */
-    protected String devIn(String groupId, int pasidBits, boolean pri) {
-        return deviceInGroup(nextBdf(), groupId, pasidBits, pri);
-    }
 
     /** A device bound to a host {@code driver}, in {@code groupId} or (null) a new singleton group. */
     protected String hostDriverDevice(String groupId, String driver, int pasidBits) {
