@@ -65,7 +65,7 @@ public class EventStream implements SmartLifecycle {
         Gauge.builder("sva.events.stream.clients", clients, Set::size)
                 .description("Clients connected to the event stream").register(meters);
         Gauge.builder("sva.events.stream.dropped", dropped, AtomicInteger::get)
-                .description("Stream clients whose connection failed or stalled").register(meters);
+                .description("Stream connections ended by a failed write: the client went away or stopped reading").register(meters);
     }
 
     /**
