@@ -49,7 +49,8 @@ public class EventService {
         List<Event> rows = types == null || types.isEmpty()
                 ? events.after(node.id(), after, page)
                 : events.afterOfTypes(node.id(), after, types, page);
-        requireKept(node, after, field);
+        // after was checked against the last seq, which only grows; what a prune can change is the oldest
+        requireNotPruned(node, after);
         return rows;
     }
 
@@ -77,6 +78,10 @@ public class EventService {
         if (after > last) {
             throw Problems.invalid(field, "is beyond the last event of node " + node.name() + ", seq " + last);
         }
+        requireNotPruned(node, after);
+    }
+
+    private void requireNotPruned(Node node, long after) {
         long oldest = oldestSeq(node);
         if (after + 1 < oldest) {
             throw new ProblemException(ProblemType.EVENTS_EXPIRED, "events of node " + node.name() + " after seq " + after

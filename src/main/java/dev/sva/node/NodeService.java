@@ -99,9 +99,7 @@ public class NodeService {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Node> lockOwnerOf(Class<?> entity, long key) {
-        String name = entityManager.getMetamodel().entity(entity).getName();
-        List<Node> owner = entityManager.createQuery("select n from Node n where n.id = (select x.nodeId from " + name
-                        + " x where x.id = :key)", Node.class)
+        List<Node> owner = entityManager.createQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class)
                 .setParameter("key", key)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
@@ -119,8 +117,7 @@ public class NodeService {
             return null;
         }
         long key = kind.parse(id);
-        String name = entityManager.getMetamodel().entity(entity).getName();
-        List<Long> owner = entityManager.createQuery("select x.nodeId from " + name + " x where x.id = :key", Long.class)
+        List<Long> owner = entityManager.createQuery(ownerIdQuery(entity), Long.class)
                 .setParameter("key", key)
                 .getResultList();
         if (owner.isEmpty()) {
@@ -130,6 +127,11 @@ public class NodeService {
             throw Problems.crossNode(node.name(), kind.noun(), id, byId(owner.get(0)).name());
         }
         return key;
+    }
+
+    /** JPQL for the node id of the object with key {@code :key} of this entity class. */
+    private String ownerIdQuery(Class<?> entity) {
+        return "select x.nodeId from " + entityManager.getMetamodel().entity(entity).getName() + " x where x.id = :key";
     }
 
     private Node entered(Node node) {
