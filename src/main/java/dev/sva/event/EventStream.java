@@ -71,25 +71,43 @@ public class EventStream implements SmartLifecycle {
     /**
      * Opens a stream of the node's events after {@code after}; {@code 410 EVENTS_EXPIRED} when that
      * point is no longer kept, {@code 503 BUSY} when the service serves {@code maxClients} already
-     * or is shutting down.
+     * or is shutting down, {@code 429 TOO_MANY_STREAMS} when {@code address} holds
+     * {@code maxClientsPerAddress} streams already.
      */
-    public SseEmitter open(Node node, long after, String field) {
+    public SseEmitter open(Node node, long after, String field, String address) {
         events.requireKept(node, after, field);
         if (closed) {
             throw new ProblemException(ProblemType.BUSY, "the service is shutting down; reconnect to another instance or later");
         }
-        if (clients.size() >= properties.maxClients()) {
-            throw new ProblemException(ProblemType.BUSY, "the event stream serves " + properties.maxClients()
-                    + " clients already; retry later");
-        }
         SseEmitter emitter = new SseEmitter(0L);
-        Client client = new Client(node, after, emitter);
+        Client client = new Client(node, after, emitter, address);
         emitter.onCompletion(() -> client.open = false);
         emitter.onTimeout(() -> client.open = false);
         emitter.onError(e -> client.open = false);
-        clients.add(client);
+        admit(client);
         senders.execute(client::run);
         return emitter;
+    }
+
+    /**
+     * Counts the client in, or refuses it: one address may hold {@code maxClientsPerAddress} of the
+     * {@code maxClients} streams, so that a single client cannot take every slot. Checked and added
+     * under one lock, so concurrent opens cannot overshoot either limit.
+     */
+    private void admit(Client client) {
+        synchronized (clients) {
+            if (clients.size() >= properties.maxClients()) {
+                throw new ProblemException(ProblemType.BUSY, "the event stream serves " + properties.maxClients()
+                        + " clients already; retry later");
+            }
+            long mine = clients.stream().filter(c -> c.address.equals(client.address)).count();
+            if (mine >= properties.maxClientsPerAddress()) {
+                throw new ProblemException(ProblemType.TOO_MANY_STREAMS, "this client holds " + mine
+                        + " event streams already; close one or resume it with Last-Event-ID")
+                        .with("limit", properties.maxClientsPerAddress());
+            }
+            clients.add(client);
+        }
     }
 
     /** Called after a transaction that wrote events of {@code nodeId}, up to {@code seq}, committed. */
@@ -145,11 +163,14 @@ public class EventStream implements SmartLifecycle {
     private final class Client {
         final Node node;
         final SseEmitter emitter;
+        /** The remote address the stream was opened from. */
+        final String address;
         long cursor;
         volatile boolean open = true;
 
-        Client(Node node, long cursor, SseEmitter emitter) {
+        Client(Node node, long cursor, SseEmitter emitter, String address) {
             this.node = node;
+            this.address = address;
             this.cursor = cursor;
             this.emitter = emitter;
         }
