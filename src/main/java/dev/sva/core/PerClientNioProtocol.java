@@ -50,7 +50,10 @@ public class PerClientNioProtocol extends Http11NioProtocol {
         @Override
         protected boolean setSocketOptions(SocketChannel socket) {
             if (limit > 0 && !admit(socket)) {
-                return false; // the acceptor closes it and counts the connection down
+                // as NioEndpoint does with a socket it fails to set up: the acceptor's closeSocket only
+                // closes registered sockets, so count the connection down and close it here
+                destroySocket(socket);
+                return false;
             }
             return super.setSocketOptions(socket);
         }
