@@ -26,8 +26,8 @@ import org.springframework.web.servlet.HandlerInterceptor;
 @Component
 class KnownParameters implements HandlerInterceptor {
 
-    /** {@code null} value: the handler reads any parameter. */
-    private final Map<HandlerMethod, Set<String>> known = new ConcurrentHashMap<>();
+    /** The parameter names each handler method reads; {@code "*"}: any. */
+    private final Map<java.lang.reflect.Method, Set<String>> known = new ConcurrentHashMap<>();
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
@@ -37,12 +37,11 @@ class KnownParameters implements HandlerInterceptor {
                 || org.springframework.boot.webmvc.error.ErrorController.class.isAssignableFrom(method.getBeanType())) {
             return true;
         }
-        Set<String> names = known.computeIfAbsent(method.getResolvedFromHandlerMethod() == null
-                ? method : method.getResolvedFromHandlerMethod(), KnownParameters::namesOf);
+        Set<String> names = known.computeIfAbsent(method.getMethod(), m -> namesOf(method));
         if (names.contains("*")) {
             return true;
         }
-        Set<String> unknown = new TreeSet<>();
+        Set<String> unknown = new java.util.LinkedHashSet<>();
         for (String pair : request.getQueryString().split("&")) {
             if (pair.isEmpty()) {
                 continue;

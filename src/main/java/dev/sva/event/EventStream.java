@@ -4,6 +4,7 @@ import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.node.Node;
 import io.micrometer.core.instrument.Gauge;
+import jakarta.annotation.PreDestroy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.List;
@@ -125,9 +126,14 @@ public class EventStream implements SmartLifecycle {
         return clients.size();
     }
 
+    /**
+     * Accepts clients again after a {@link #stop}: a context can be stopped and started without being
+     * closed (Spring's test framework pauses cached contexts that way), and a stream that stayed
+     * refused after that answered every client {@code 503} "shutting down" for good.
+     */
     @Override
     public void start() {
-        // clients are accepted from construction on; stop() is what matters
+        closed = false;
     }
 
     @Override
@@ -152,12 +158,22 @@ public class EventStream implements SmartLifecycle {
             c.open = false;
         }
         committed(-1, 0);
-        senders.shutdown();
-        try {
-            senders.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // wait for the senders to end their streams; the pool itself lives until the bean is destroyed,
+        // so that a restarted stream can serve clients again
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
+    }
+
+    @PreDestroy
+    void destroy() {
+        senders.shutdownNow();
     }
 
     private final class Client {
