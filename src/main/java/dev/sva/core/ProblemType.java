@@ -24,6 +24,7 @@ public enum ProblemType {
     GROUP_NOT_SINGLETON(HttpStatus.CONFLICT, "EINVAL", "Device shares its IOMMU group"),
     UNSAFE_GROUP_BIND(HttpStatus.CONFLICT, "EINVAL", "Binding would cover a multi-device group"),
     CONTAINER_EMPTY(HttpStatus.CONFLICT, "EINVAL", "Container has no device"),
+    BOND_OF_CONTAINER(HttpStatus.CONFLICT, "EBUSY", "Bond belongs to a container bind; unbind the container"),
     SVA_UNSUPPORTED(HttpStatus.UNPROCESSABLE_CONTENT, "EOPNOTSUPP", "Device cannot take a PASID"),
     IOPF_UNSUPPORTED(HttpStatus.UNPROCESSABLE_CONTENT, "EINVAL", "Device cannot take I/O page faults"),
     PASID_OUT_OF_RANGE(HttpStatus.CONFLICT, "EOVERFLOW", "PASID does not fit the device"),

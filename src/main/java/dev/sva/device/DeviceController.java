@@ -174,6 +174,10 @@ class DeviceController {
             }
             long base = Address.parse(at + ".base", b.base());
             long size = Address.parseSize(at + ".size", b.size());
+            if (size < 0) {
+                // sizes parse as unsigned 64-bit; a BAR stays below 2^63 (the engine's BAR windows are signed spans)
+                throw Problems.invalid(at + ".size", "must be below 2^63", "EOVERFLOW");
+            }
             if (size < Address.PAGE_SIZE || Long.bitCount(size) != 1) {
                 throw Problems.invalid(at + ".size", "must be a power of two of at least 4096");
             }

@@ -44,6 +44,8 @@ class DmaController {
     static final long MAX_ACCESS = 16L << 20;
     static final int MAX_BATCH = 10_000;
     private static final int MAX_PASID = (1 << 20) - 1;
+    /** The requester key of an id the service never issued: no device has it. */
+    static final long NO_DEVICE = 0;
 
     private final TranslationEngine engine;
     private final NodeService nodes;
@@ -129,7 +131,8 @@ class DmaController {
     @Operation(summary = "Translate one DMA request", description = "Answers what an IOMMU would: TRANSLATED (with "
             + "segments when the access spans pages), PEER_TO_PEER (the address fell in a BAR of a peer in the device's "
             + "multi-device group; the IOMMU never saw it), or FAULT with the SMMUv3 event and VT-d reason. A page request "
-            + "raised by an iopf bond is answered in pageRequest. A well-formed but unknown deviceId faults UNKNOWN_DEVICE.")
+            + "raised by an iopf bond is answered in pageRequest. A deviceId that names no device (unknown, unplugged, or "
+            + "not of the service's id form: ids are opaque) faults UNKNOWN_DEVICE (C_BAD_STREAMID 0x02, VT-d 0x41).")
     DmaResultView translate(@RequestBody DmaRequest body) {
         if (body == null) {
             throw Problems.invalid("body", "must be an object");
@@ -192,6 +195,19 @@ class DmaController {
         }
     }
 
+    /**
+     * The engine's key of the requester. Ids are opaque: a string the service never issued names no
+     * device, exactly like an id of a device since unplugged, so both fault UNKNOWN_DEVICE rather than
+     * one of them being a 400. Key 0 is never a device's (their sequence starts at 1).
+     */
+    static long requester(String deviceId) {
+        try {
+            return Ids.DEVICE.parse(deviceId);
+        } catch (RuntimeException e) {
+            return NO_DEVICE;
+        }
+    }
+
     static boolean spansPages(long address, long size) {
         return (address & Address.PAGE_MASK) + size > Address.PAGE_SIZE;
     }
@@ -201,12 +217,7 @@ class DmaController {
         if (deviceId == null) {
             throw Problems.invalid(at + "deviceId", "is required");
         }
-        long device;
-        try {
-            device = Ids.DEVICE.parse(deviceId);
-        } catch (RuntimeException e) {
-            throw Problems.invalid(at + "deviceId", "must be a device id such as \"dev-1\"");
-        }
+        long device = requester(deviceId);
         int pasid = -1;
         if (pasidOrNull != null) {
             if (pasidOrNull < 0 || pasidOrNull > MAX_PASID) {
