@@ -33,6 +33,7 @@ public enum ProblemType {
     EVENTS_EXPIRED(HttpStatus.GONE, "ENOENT", "Events no longer kept"),
     CONFLICT(HttpStatus.CONFLICT, "EBUSY", "Conflicts with the current state"),
     BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
+    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "EIO", "Internal error");
 
     private final HttpStatus status;
