@@ -41,6 +41,7 @@ public enum ProblemType {
      * open-file limit (EMFILE), where the service-wide limit is {@link #BUSY}.
      */
     TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS, "EMFILE", "Too many event streams from this client"),
+    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "EIO", "Internal error");
 
     private final HttpStatus status;
