@@ -290,14 +290,16 @@ public final class GroupDerivation {
                 Group mine = groupOf.get(p.address());
                 Set<PciAddress> others = new java.util.TreeSet<>();
                 for (PciFunction s : fabric.onBus(p.address().busKey())) {
-                    if (s != p && s.isBridge() && groupOf.get(s.address()) != mine && hasDevicesBelow(s)) {
+                    if (s != p && groupOf.containsKey(s.address()) && groupOf.get(s.address()) != mine
+                            && (!s.bars().isEmpty() || s.isBridge() && hasDevicesBelow(s))) {
                         others.add(s.address());
                     }
                 }
                 if (!others.isEmpty()) {
                     warnings.add(new Warning(PEER_TO_PEER_ACROSS_GROUPS, p.address(), "downstream port "
-                            + p.address() + " has no ACS Request Redirect: DMA from below it reaches BARs below "
-                            + others + " peer-to-peer, which Linux's pci_device_group() puts in other groups"));
+                            + p.address() + " has no ACS Request Redirect: DMA from below it reaches "
+                            + others + " (or the functions below them) peer-to-peer, which Linux's pci_device_group()"
+                            + " puts in other groups"));
                 }
             }
         }
