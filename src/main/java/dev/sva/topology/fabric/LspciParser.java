@@ -169,7 +169,7 @@ public final class LspciParser {
             String rest = m.group(5);
             int colon = rest.indexOf(": ");
             if (colon < 0) {
-                throw new ListingParseException(no, "the function header has no 'class: device' part: "
+                throw new ListingParseException(no, "the function header is cut off (no 'class: device' part): "
                         + abbreviate(t));
             }
             Matcher cm = CLASS_CODE.matcher(rest.substring(0, colon));
