@@ -42,6 +42,13 @@ public final class GroupDerivation {
     private static final class Group {
         final List<PciAddress> members = new ArrayList<>();
         final LinkedHashSet<Reason> reasons = new LinkedHashSet<>();
+        /** (kind, bdf) of the reasons already given: one reason per cause, however many members it brings. */
+        final java.util.HashSet<Long> causes = new java.util.HashSet<>();
+
+        boolean newCause(ReasonKind kind, PciAddress bdf) {
+            return causes.add(((long) kind.ordinal() << 40) | ((long) bdf.domain() << 16) | ((long) bdf.bus() << 8)
+                    | bdf.devfn());
+        }
     }
 
     private static final class Run {
@@ -114,9 +121,11 @@ public final class GroupDerivation {
                 pdev = self;
                 Group g = groupOf.get(self.address());
                 if (g != null) {
-                    g.reasons.add(new Reason(ReasonKind.DMA_ALIAS, self.address(), null, p.address() + " is behind "
-                            + describe(self) + " " + self.address() + ", which issues its DMA as " + alias
-                            + " (pci_for_each_dma_alias); it shares the bridge's group"));
+                    if (g.newCause(ReasonKind.DMA_ALIAS, self.address())) {
+                        g.reasons.add(new Reason(ReasonKind.DMA_ALIAS, self.address(), null, "the functions behind "
+                                + describe(self) + " " + self.address() + " issue their DMA as " + alias
+                                + " (pci_for_each_dma_alias); they share the bridge's group"));
+                    }
                     return g;
                 }
             }
@@ -134,11 +143,14 @@ public final class GroupDerivation {
                 pdev = self;
                 Group g = groupOf.get(self.address());
                 if (g != null) {
-                    int missing = rules.missing(failure, AcsRules.REQ_ACS_FLAGS);
-                    g.reasons.add(new Reason(ReasonKind.ACS_PATH, failure.address(), AcsFlag.fromMask(missing),
-                            p.address() + "'s path to the root crosses " + failure.address() + " ("
-                                    + failure.type() + "), which is not ACS-isolated: " + rules.why(failure,
-                                    AcsRules.REQ_ACS_FLAGS) + "; it shares the group of " + self.address()));
+                    if (g.newCause(ReasonKind.ACS_PATH, failure.address())) {
+                        int missing = rules.missing(failure, AcsRules.REQ_ACS_FLAGS);
+                        g.reasons.add(new Reason(ReasonKind.ACS_PATH, failure.address(), AcsFlag.fromMask(missing),
+                                failure.address() + " (" + failure.type() + ") is not ACS-isolated: "
+                                        + rules.why(failure, AcsRules.REQ_ACS_FLAGS) + "; the functions whose path to"
+                                        + " the root crosses it (pci_acs_path_enabled) share the group of the bridge"
+                                        + " above them"));
+                    }
                     return g;
                 }
             }
@@ -152,7 +164,11 @@ public final class GroupDerivation {
                 g = functionAliasGroup(pdev, devfns, trail);
             }
             if (g != null) {
-                g.reasons.addAll(trail);
+                for (Reason r : trail) {
+                    if (g.newCause(r.kind(), r.bdf()) || r.kind() == ReasonKind.DMA_ALIAS) {
+                        g.reasons.add(r);
+                    }
+                }
                 return g;
             }
             // Step 6: a new group.

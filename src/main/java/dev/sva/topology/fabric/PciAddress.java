@@ -111,6 +111,21 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
     /** Canonical lower case, {@code 0000:00:1c.0}. */
     @Override
     public String toString() {
-        return String.format("%04x:%02x:%02x.%d", domain, bus, device, function);
+        char[] c = new char[12];
+        hex(c, 0, domain, 4);
+        c[4] = ':';
+        hex(c, 5, bus, 2);
+        c[7] = ':';
+        hex(c, 8, device, 2);
+        c[10] = '.';
+        c[11] = (char) ('0' + function);
+        return new String(c);
+    }
+
+    private static void hex(char[] c, int at, int v, int digits) {
+        for (int i = digits - 1; i >= 0; i--) {
+            c[at + i] = Character.forDigit(v & 0xf, 16);
+            v >>>= 4;
+        }
     }
 }
