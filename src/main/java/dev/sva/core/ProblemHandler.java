@@ -68,14 +68,18 @@ public class ProblemHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof ProblemException p) {
-            return problem(p);
+        ProblemException inner = ProblemException.in(e);
+        if (inner != null) {
+            // thrown while the body was read (too large) or by a value's own parser, possibly wrapped by Jackson
+            return problem(inner);
         }
+        Throwable cause = e.getCause();
         if (cause instanceof JacksonException je) {
             String field = je.getPath().isEmpty() ? null : fieldPath(je);
             String reason;
-            if (je instanceof UnrecognizedPropertyException) {
+            if (je instanceof JsonConfig.InvalidText) {
+                reason = je.getOriginalMessage();
+            } else if (je instanceof UnrecognizedPropertyException) {
                 reason = "is not a known field";
             } else if (je instanceof InvalidFormatException ife && ife.getTargetType() != null && ife.getTargetType().isEnum()) {
                 reason = "must be one of " + List.of(ife.getTargetType().getEnumConstants());
@@ -266,6 +270,10 @@ public class ProblemHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e) throws Exception {
+        ProblemException inner = ProblemException.in(e);
+        if (inner != null) {
+            return problem(inner);
+        }
         if (e instanceof org.springframework.web.ErrorResponse) {
             // Other framework errors keep their own 4xx status, in our format.
             var status = ((org.springframework.web.ErrorResponse) e).getStatusCode();
