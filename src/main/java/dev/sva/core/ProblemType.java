@@ -36,12 +36,12 @@ public enum ProblemType {
     EVENTS_EXPIRED(HttpStatus.GONE, "ENOENT", "Events no longer kept"),
     CONFLICT(HttpStatus.CONFLICT, "EBUSY", "Conflicts with the current state"),
     BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
+    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     /**
      * One client holds {@code sva.events.max-clients-per-address} streams already: the per-process
      * open-file limit (EMFILE), where the service-wide limit is {@link #BUSY}.
      */
     TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS, "EMFILE", "Too many event streams from this client"),
-    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "EIO", "Internal error");
 
     private final HttpStatus status;
