@@ -136,9 +136,9 @@ class BondController {
     }
 
     @GetMapping("/bonds")
-    @Operation(summary = "List bonds of a node (default local), by id", description = "Each filter (deviceId, addressSpaceId, "
-            + "containerId) must name an object of the node: 404 NOT_FOUND when it names nothing, 422 CROSS_NODE when "
-            + "another node's.")
+    @Operation(summary = "List bonds of a node, by id", description = "A filter (deviceId, addressSpaceId, containerId) "
+            + "implies its object's node; without node or a filter, the local node. 404 NOT_FOUND when a filter names nothing, "
+            + "422 CROSS_NODE when an explicit node or another filter names a different node.")
     Page<BondView> list(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
                         @RequestParam(required = false) String addressSpaceId, @RequestParam(required = false) String containerId,
                         @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {

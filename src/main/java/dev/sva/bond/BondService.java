@@ -226,11 +226,10 @@ public class BondService {
 
     @Transactional(readOnly = true)
     public List<Bond> page(String nodeName, String deviceId, String addressSpaceId, String containerId, PageRequest page) {
-        Node node = nodes.get(nodeName);
-        return bonds.page(node.id(), page.cursorKey(0),
-                nodes.filterKey(node, Device.class, Ids.DEVICE, deviceId),
-                nodes.filterKey(node, AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
-                nodes.filterKey(node, Container.class, Ids.CONTAINER, containerId), page.probe());
+        NodeService.ListScope scope = nodes.scope(nodeName, NodeService.Filter.of(Device.class, Ids.DEVICE, deviceId),
+                NodeService.Filter.of(AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
+                NodeService.Filter.of(Container.class, Ids.CONTAINER, containerId));
+        return bonds.page(scope.node().id(), page.cursorKey(0), scope.key(0), scope.key(1), scope.key(2), page.probe());
     }
 
     // ---- called by other features inside their locked transaction ----

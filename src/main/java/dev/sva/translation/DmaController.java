@@ -162,18 +162,20 @@ class DmaController {
     }
 
     @GetMapping("/faults")
-    @Operation(summary = "The most recent fault records of a node (default local), newest first",
+    @Operation(summary = "The most recent fault records of a node, newest first",
             description = "A bounded ring per node (sva.translation.fault-ring records); limit defaults to 100. deviceId "
-                    + "keeps the records of one device, which may since have been unplugged (so an unknown id lists nothing).")
+                    + "keeps the records of one device and implies its node (422 CROSS_NODE when an explicit node is another); a device "
+                    + "that has since been unplugged implies no node: give node to list its records.")
     FaultList faults(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
                      @RequestParam(required = false) Integer limit) {
         int l = limit == null ? 100 : limit;
         if (l < 1 || l > 1000) {
             throw Problems.invalid("limit", "must be between 1 and 1000");
         }
-        Node n = nodes.get(node);
-        long device = deviceId == null ? 0 : Ids.DEVICE.parse(deviceId);
-        return new FaultList(engine.recentFaults(n.id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+        // the records outlive an unplugged device: a device that is gone names no node, and lists nothing
+        NodeService.ListScope scope = nodes.scope(node, new NodeService.Filter(dev.sva.device.Device.class, Ids.DEVICE, deviceId, true));
+        long device = deviceId == null ? 0 : scope.key(0);
+        return new FaultList(engine.recentFaults(scope.node().id(), device, l).stream().map(FaultRecordView::of).toList(), null);
     }
 
     @GetMapping("/dma/stats")
