@@ -19,17 +19,18 @@ import tools.jackson.databind.json.JsonMapper;
  * new range). On H2 (a file database, as the default configuration) and, with {@code pg}, on
  * PostgreSQL.
  *
- * <pre>java -cp target/classes:$(cat target/bench.classpath) dev.sva.bench.MappingScaleBench [window] [h2|pg|both]
+ * <pre>java -cp target/classes:$(cat target/bench.classpath) dev.sva.bench.MappingScaleBench [window] [h2|pg|both] [high, default 60000]
  * SVA_BENCH_PG_URL=jdbc:postgresql://127.0.0.1:5432/test SVA_BENCH_PG_USER=postgres (for pg)</pre>
  */
 public final class MappingScaleBench {
 
     private static final int LOW = 1_000;
-    private static final int HIGH = 60_000;
+    private static int high = 60_000;
 
     public static void main(String[] args) throws Exception {
         int window = args.length > 0 ? Integer.parseInt(args[0]) : 1_000;
         String which = args.length > 1 ? args[1] : "h2";
+        high = args.length > 2 ? Integer.parseInt(args[2]) : high;
         System.out.printf("cores=%d, one client, window=%d maps, 4 KiB each at ascending IOVAs%n",
                 Runtime.getRuntime().availableProcessors(), window);
         if (which.equals("h2") || which.equals("both")) {
@@ -67,7 +68,7 @@ public final class MappingScaleBench {
         long fillStart = System.nanoTime();
         fill(server, path, next, LOW);
         long[] low = measure(server, path, next, window);
-        fill(server, path, next, HIGH);
+        fill(server, path, next, high);
         long fillSeconds = (System.nanoTime() - fillStart) / 1_000_000_000L;
         long[] high = measure(server, path, next, window);
         long count = json.readTree(server.send("GET", "/api/v1/containers/" + ctr, null, 200)).path("mappingCount").asLong();
@@ -79,9 +80,9 @@ public final class MappingScaleBench {
         System.out.printf("%s: %d mappings made in %d s%n", database, count, fillSeconds);
         System.out.printf("  at %,6d mappings: %7.1f maps/s  p50 %7.1f us  p90 %7.1f us%n", LOW, lowRate,
                 BenchServer.percentileMicros(low, 50), BenchServer.percentileMicros(low, 90));
-        System.out.printf("  at %,6d mappings: %7.1f maps/s  p50 %7.1f us  p90 %7.1f us%n", HIGH, highRate,
+        System.out.printf("  at %,6d mappings: %7.1f maps/s  p50 %7.1f us  p90 %7.1f us%n", high, highRate,
                 BenchServer.percentileMicros(high, 50), BenchServer.percentileMicros(high, 90));
-        System.out.printf("  ratio (60k / 1k): %.2f%n", highRate / lowRate);
+        System.out.printf("  ratio (%,d / %,d): %.2f%n", high, LOW, highRate / lowRate);
     }
 
     /** Maps until the container holds {@code target} mappings. */

@@ -14,11 +14,14 @@ public interface RegionRepository extends JpaRepository<Region, Long> {
 
     /** The regions that start inside {@code [firstKey, lastKey]}, in address order: a range scan of the start index. */
     @Query("select r from Region r where r.addressSpaceId = :asId and r.range.firstKey >= :firstKey "
-            + "and r.range.firstKey <= :lastKey order by r.range.firstKey")
+            + "and r.range.firstKey <= :lastKey order by r.addressSpaceId, r.range.firstKey")
     List<Region> startingWithin(long asId, long firstKey, long lastKey, Pageable pageable);
 
-    /** The regions that end at or after {@code key}, by end: with a page of one, one probe of the end index. */
-    @Query("select r from Region r where r.addressSpaceId = :asId and r.range.lastKey >= :key order by r.range.lastKey")
+    /**
+     * The regions that end at or after {@code key}, by end: with a page of one, one probe of the end index.
+     * The order names the index's leading column too, or H2 reads every row past {@code key} and sorts.
+     */
+    @Query("select r from Region r where r.addressSpaceId = :asId and r.range.lastKey >= :key order by r.addressSpaceId, r.range.lastKey")
     List<Region> endingFrom(long asId, long key, Pageable pageable);
 
     /**

@@ -14,11 +14,14 @@ public interface DmaMappingRepository extends JpaRepository<DmaMapping, Long> {
 
     /** The rows that start inside {@code [firstKey, lastKey]}, in address order: a range scan of the start index. */
     @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey >= :firstKey "
-            + "and m.range.firstKey <= :lastKey order by m.range.firstKey")
+            + "and m.range.firstKey <= :lastKey order by m.containerId, m.range.firstKey")
     List<DmaMapping> startingWithin(long containerId, long firstKey, long lastKey, Pageable pageable);
 
-    /** The rows that end at or after {@code key}, by end: with a page of one, one probe of the end index. */
-    @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.lastKey >= :key order by m.range.lastKey")
+    /**
+     * The rows that end at or after {@code key}, by end: with a page of one, one probe of the end index.
+     * The order names the index's leading column too, or H2 reads every row past {@code key} and sorts.
+     */
+    @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.lastKey >= :key order by m.containerId, m.range.lastKey")
     List<DmaMapping> endingFrom(long containerId, long key, Pageable pageable);
 
     /**
