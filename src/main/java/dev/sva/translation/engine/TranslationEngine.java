@@ -212,6 +212,41 @@ public final class TranslationEngine {
         }
     }
 
+    /**
+     * Fabric routing for a device of a node with a topology: its DMA reaches without the IOMMU exactly the BARs
+     * {@code (peerIds[i], barIndex[i])} (TOPOLOGY.md "Routing follows the fabric"), instead of every BAR of its group.
+     * {@code peerIds == null} restores the group rule. Peers outside the device's group are never routed. No-op for an
+     * unknown device.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length or a BAR index is outside 0..255
+     */
+    public void routePeers(long deviceId, long[] peerIds, int[] barIndex) {
+        long[] reach = null;
+        if (peerIds != null) {
+            if (barIndex == null || barIndex.length != peerIds.length) {
+                throw new IllegalArgumentException("peer arrays differ in length");
+            }
+            reach = new long[peerIds.length];
+            for (int i = 0; i < peerIds.length; i++) {
+                requireId(peerIds[i], "peerId");
+                if (barIndex[i] < 0 || barIndex[i] > 255) {
+                    throw new IllegalArgumentException("malformed BAR " + barIndex[i]);
+                }
+                reach[i] = peerIds[i] << 8 | barIndex[i];
+            }
+            java.util.Arrays.sort(reach);
+        }
+        synchronized (lock) {
+            Device device = devices.get(deviceId);
+            if (device == null) {
+                return;
+            }
+            device.reach = reach;
+            device.fabricPeers = reach == null ? null : device.state.group.reachable(device);
+            epoch++;
+        }
+    }
+
     /** The group's devices now translate DMA without PASID through the container (detaching it from any other). */
     public void attachGroup(long groupId, long containerId) {
         requireId(groupId, "groupId");
@@ -681,7 +716,8 @@ public final class TranslationEngine {
         Node node = s.node;
         switchNode(b, node);
         Group g = s.group;
-        b.rPeers = g.peerBars;
+        long[] fabric = d.fabricPeers;
+        b.rPeers = fabric != null ? fabric : g.peerBars;
         int config = node.config;
         if (pasid < 0) {
             Container c = g.container;
