@@ -34,9 +34,9 @@ final class Device {
      */
     long[] reach;
     /**
-     * The peer table a translator scans for this device when {@link #reach} is set: the group's {@code peerBars}
-     * restricted to {@link #reach}, same layout (possibly empty); null = use the group's. Written by the writer with
-     * the group's table, read by translators.
+     * The peer table a translator scans for this device when {@link #reach} is set: the BARs {@link #reach} names, in
+     * the layout of {@code Group.peerBars} (possibly empty); null = use the group's. Written by the writer whenever the
+     * reach or a peer named in it changes; read by translators.
      */
     volatile long[] fabricPeers;
     private volatile Bond[][] dir = NO_DIR;

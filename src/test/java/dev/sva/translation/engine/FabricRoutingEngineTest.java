@@ -74,10 +74,28 @@ class FabricRoutingEngineTest {
     }
 
     @Test
-    void aRoutedPeerOutsideTheGroupIsNeverReached() {
+    void aRoutedPeerInAnotherGroupIsReachedAsTheFabricRoutesIt() {
         engine.putDevice(NODE, C, GROUP + 1, 8, false, new int[] {0}, new long[] {BAR_C0}, new long[] {0x10000});
         engine.routePeers(A, new long[] {C}, new int[] {0});
+        assertThat(outcome(A, BAR_C0)).isEqualTo(Outcome.PEER_TO_PEER);
+    }
+
+    @Test
+    void aPeerOfAnotherNodeIsNeverReached() {
+        engine.putNode(NODE + 1, 20, 48, 48);
+        engine.putDevice(NODE + 1, C, GROUP + 1, 8, false, new int[] {0}, new long[] {BAR_C0}, new long[] {0x10000});
+        engine.routePeers(A, new long[] {C}, new int[] {0});
         assertThat(outcome(A, BAR_C0)).isEqualTo(Outcome.FAULT);
+    }
+
+    @Test
+    void aPeerPutAfterTheRoutesIsReachedOnceKnown() {
+        long d = 13;
+        engine.routePeers(A, new long[] {d}, new int[] {0});
+        long bar = 0xE300_0000L;
+        assertThat(outcome(A, bar)).isEqualTo(Outcome.FAULT);
+        engine.putDevice(NODE, d, GROUP + 2, 8, false, new int[] {0}, new long[] {bar}, new long[] {0x10000});
+        assertThat(outcome(A, bar)).isEqualTo(Outcome.PEER_TO_PEER);
     }
 
     @Test
