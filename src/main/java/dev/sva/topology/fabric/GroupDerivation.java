@@ -112,7 +112,7 @@ public final class GroupDerivation {
                     continue;
                 }
                 pdev = self;
-                Group g = groupOf.get(self);
+                Group g = groupOf.get(self.address());
                 if (g != null) {
                     g.reasons.add(new Reason(ReasonKind.DMA_ALIAS, self.address(), null, p.address() + " is behind "
                             + describe(self) + " " + self.address() + ", which issues its DMA as " + alias
@@ -132,7 +132,7 @@ public final class GroupDerivation {
                     break;
                 }
                 pdev = self;
-                Group g = groupOf.get(self);
+                Group g = groupOf.get(self.address());
                 if (g != null) {
                     int missing = rules.missing(failure, AcsRules.REQ_ACS_FLAGS);
                     g.reasons.add(new Reason(ReasonKind.ACS_PATH, failure.address(), AcsFlag.fromMask(missing),
