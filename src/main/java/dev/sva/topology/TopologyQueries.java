@@ -56,12 +56,17 @@ class TopologyQueries {
                         @Schema(nullable = true) String groupId, @Schema(nullable = true) String device) {
     }
 
-    @Schema(description = "A bus: the bridge above it (null for a root bus), its functions, and the buses below its bridges")
-    record BusView(@Schema(example = "0000:00") String bus, @Schema(nullable = true) String bridge, List<FunctionView> functions,
-                   List<BusView> buses) {
+    @Schema(description = "A bus: the bridge above it and the bus that bridge sits on (null for a root bus), its "
+            + "functions, and the buses below its bridges, by name (each listed in the tree's buses)")
+    record BusView(@Schema(example = "0000:01") String bus, @Schema(nullable = true) String bridge,
+                   @Schema(nullable = true, example = "0000:00") String parent, List<FunctionView> functions,
+                   @Schema(example = "[\"0000:02\"]") List<String> buses) {
     }
 
-    record TreeView(String node, String source, boolean hostReport, int functionCount, List<BusView> roots) {
+    @Schema(description = "The fabric as a tree: the root buses by name, and every bus (depth first from the roots) with "
+            + "its functions and the names of the buses below it. Flat, so that a chain of 256 bridges reads back whole")
+    record TreeView(String node, @Schema(allowableValues = {"LSPCI", "FUNCTIONS"}) String source, boolean hostReport,
+                    int functionCount, List<String> roots, List<BusView> buses) {
     }
 
     record PasidPathView(boolean isolated, @Schema(nullable = true) String bridge, List<String> missing) {
@@ -87,13 +92,46 @@ class TopologyQueries {
         for (PciFunction f : fabric.functions()) {
             buses.computeIfAbsent(busKey(f.address().domain(), f.address().bus()), k -> new ArrayList<>()).add(f);
         }
-        List<BusView> roots = new ArrayList<>();
-        for (Map.Entry<Integer, List<PciFunction>> e : buses.entrySet()) {
+        List<String> roots = new ArrayList<>();
+        List<BusView> views = new ArrayList<>();
+        // depth first without recursion: a bus chain may be 256 bridges deep
+        java.util.ArrayDeque<Object[]> stack = new java.util.ArrayDeque<>();
+        for (Map.Entry<Integer, List<PciFunction>> e : buses.descendingMap().entrySet()) {
             if (fabric.bridgeAbove(e.getValue().get(0).address()).isEmpty()) {
-                roots.add(bus(e.getKey(), null, fabric, buses, byBdf));
+                stack.push(new Object[]{e.getKey(), null});
             }
         }
-        return new TreeView(node.name(), stored.source(), stored.hostReport(), stored.functions().size(), roots);
+        java.util.Set<Integer> done = new java.util.HashSet<>();
+        while (!stack.isEmpty()) {
+            Object[] top = stack.pop();
+            int key = (Integer) top[0];
+            PciFunction bridge = (PciFunction) top[1];
+            if (!done.add(key)) {
+                continue;
+            }
+            if (bridge == null) {
+                roots.add(busName(key));
+            }
+            List<FunctionView> functions = new ArrayList<>();
+            List<String> below = new ArrayList<>();
+            List<Object[]> children = new ArrayList<>();
+            for (PciFunction f : buses.get(key)) {
+                functions.add(view(f, byBdf.get(f.address().toString())));
+                if (f.isBridge() && f.secondaryBus() != null) {
+                    int child = busKey(f.address().domain(), f.secondaryBus());
+                    if (child != key && buses.containsKey(child) && !done.contains(child)) {
+                        below.add(busName(child));
+                        children.add(new Object[]{child, f});
+                    }
+                }
+            }
+            for (int i = children.size() - 1; i >= 0; i--) {
+                stack.push(children.get(i));
+            }
+            views.add(new BusView(busName(key), bridge == null ? null : bridge.address().toString(),
+                    bridge == null ? null : busName(busKey(bridge.address().domain(), bridge.address().bus())), functions, below));
+        }
+        return new TreeView(node.name(), stored.source(), stored.hostReport(), stored.functions().size(), roots, views);
     }
 
     /**
@@ -139,22 +177,8 @@ class TopologyQueries {
                         TopologyViews.flags(path.missing())), peers);
     }
 
-    private static BusView bus(int key, PciFunction bridge, Fabric fabric, TreeMap<Integer, List<PciFunction>> buses,
-                               Map<String, Device> byBdf) {
-        List<PciFunction> on = buses.getOrDefault(key, List.of());
-        List<FunctionView> functions = new ArrayList<>();
-        List<BusView> below = new ArrayList<>();
-        for (PciFunction f : on) {
-            functions.add(view(f, byBdf.get(f.address().toString())));
-            if (f.isBridge() && f.secondaryBus() != null) {
-                int child = busKey(f.address().domain(), f.secondaryBus());
-                if (child != key && buses.containsKey(child)) {
-                    below.add(bus(child, f, fabric, buses, byBdf));
-                }
-            }
-        }
-        return new BusView(String.format("%04x:%02x", key >>> 8, key & 0xff), bridge == null ? null : bridge.address().toString(),
-                functions, below);
+    private static String busName(int key) {
+        return String.format("%04x:%02x", key >>> 8, key & 0xff);
     }
 
     private static int busKey(int domain, int bus) {

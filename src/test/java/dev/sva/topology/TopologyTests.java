@@ -62,10 +62,14 @@ public abstract class TopologyTests extends TopologyTestSupport {
         assertThat(bdfsOf(r.body().path("groups").get(0))).containsExactly("0000:00:1c.0", "0000:01:00.0", "0000:01:00.1");
         Response tree = api.get("/api/v1/nodes/" + node + "/topology");
         assertThat(tree.status()).as("%s", tree).isEqualTo(200);
-        JsonNode root = tree.body().path("roots").get(0);
+        assertThat(tree.body().path("roots").toString()).isEqualTo("[\"0000:00\"]");
+        JsonNode root = tree.body().path("buses").get(0);
         assertThat(root.path("bus").asString()).isEqualTo("0000:00");
         assertThat(root.path("functions").get(0).path("bdf").asString()).isEqualTo("0000:00:1c.0");
-        JsonNode below = root.path("buses").get(0);
+        assertThat(root.path("buses").toString()).isEqualTo("[\"0000:01\"]");
+        JsonNode below = tree.body().path("buses").get(1);
+        assertThat(below.path("bus").asString()).isEqualTo("0000:01");
+        assertThat(below.path("parent").asString()).isEqualTo("0000:00");
         assertThat(below.path("bridge").asString()).isEqualTo("0000:00:1c.0");
         assertThat(below.path("functions").get(0).path("vendorId").asString()).isEqualTo("10de");
         assertThat(below.path("functions").get(0).path("groupId").asString())
@@ -276,7 +280,7 @@ public abstract class TopologyTests extends TopologyTestSupport {
                 "unplug", List.of("0000:05:00.1"))));
         assertThat(unplug.status()).as("%s", unplug).isEqualTo(200);
         List<String> legal = new ArrayList<>();
-        unplug.body().path("bindsBecomingLegal").forEach(x -> legal.add(x.path("deviceId").asString()));
+        unplug.body().path("bindsBecomingLegal").forEach(x -> legal.add(x.path("id").asString()));
         assertThat(legal).containsExactly(d.get("0000:05:00.0"));
         assertThat(digest()).isEqualTo(before);
 
