@@ -38,37 +38,37 @@ record TopologyInput(String source, List<PciFunction> functions, List<List<PciAd
     private static final Pattern DRIVER = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
 
     @Schema(description = "A host's topology: exactly one of functions or lspci; optionally one of hostGroups or iommuGroups")
-    record Body(@Schema(description = "The fabric, one entry per PCI function") List<FunctionBody> functions,
+    record TopologyImport(@Schema(description = "The fabric, one entry per PCI function") List<PciFunctionBody> functions,
                 @Schema(description = "The raw text of `sudo lspci -vvv -nn -D` (with or without -D)") String lspci,
                 @Schema(description = "The host's IOMMU groups, each a list of BDFs") List<List<String>> hostGroups,
                 @Schema(description = "The raw text of `find /sys/kernel/iommu_groups/ -type l`") String iommuGroups) {
     }
 
     @Schema(description = "One PCI function (TOPOLOGY.md \"The fabric model\")")
-    record FunctionBody(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "0000:01:00.0") String bdf,
+    record PciFunctionBody(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "0000:01:00.0") String bdf,
                         @Schema(example = "10de") String vendorId, @Schema(example = "1eb8") String deviceId,
                         String subsystemVendorId, String subsystemDeviceId,
                         @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "ENDPOINT") PortType type,
                         @Schema(description = "null = inferred from the slot") Boolean multifunction,
                         Integer secondaryBus, Integer subordinateBus,
-                        @Schema(description = "absent = no ACS capability") AcsBody acs,
+                        @Schema(description = "absent = no ACS capability") AcsControl acs,
                         @Schema(description = "the listing could not show ACS (lspci without root)") Boolean acsUnknown,
                         @Schema(description = "devfns (DD.F) on the function's bus that a quirk makes it DMA as", example = "[\"00.1\"]")
                         List<String> dmaAliases,
-                        List<BarBody> bars, Integer pasidBits, Boolean pri, Boolean ats,
+                        List<FunctionBar> bars, Integer pasidBits, Boolean pri, Boolean ats,
                         @Schema(example = "vfio-pci") String driver, Boolean virtualFunction,
                         @Schema(example = "3D controller") String className) {
     }
 
-    record AcsBody(List<AcsFlag> cap, List<AcsFlag> ctl) {
+    record AcsControl(List<AcsFlag> cap, List<AcsFlag> ctl) {
     }
 
-    record BarBody(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) Integer index,
+    record FunctionBar(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) Integer index,
                    @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "0xf6000000") String base,
                    @Schema(requiredMode = Schema.RequiredMode.REQUIRED, types = {"integer", "string"}, example = "16777216") Object size) {
     }
 
-    static TopologyInput of(Body body) {
+    static TopologyInput of(TopologyImport body) {
         if (body == null) {
             throw Problems.invalid("functions", "a body with functions or lspci is required");
         }
@@ -102,7 +102,7 @@ record TopologyInput(String source, List<PciFunction> functions, List<List<PciAd
     }
 
     /** A structured function list (also the {@code plug} of a what-if). */
-    static List<PciFunction> functions(List<FunctionBody> bodies) {
+    static List<PciFunction> functions(List<PciFunctionBody> bodies) {
         if (bodies.size() > dev.sva.topology.fabric.Fabric.MAX_FUNCTIONS) {
             throw Problems.invalid("functions", "at most " + dev.sva.topology.fabric.Fabric.MAX_FUNCTIONS + " functions");
         }
@@ -113,7 +113,7 @@ record TopologyInput(String source, List<PciFunction> functions, List<List<PciAd
         return out;
     }
 
-    static PciFunction function(String at, FunctionBody b) {
+    static PciFunction function(String at, PciFunctionBody b) {
         if (b == null) {
             throw Problems.invalid(at, "must be an object");
         }
@@ -227,7 +227,7 @@ record TopologyInput(String source, List<PciFunction> functions, List<List<PciAd
         return Integer.parseInt(value, 16);
     }
 
-    private static List<Bar> bars(String at, PciAddress address, List<BarBody> bodies) {
+    private static List<Bar> bars(String at, PciAddress address, List<FunctionBar> bodies) {
         if (bodies == null) {
             return List.of();
         }
@@ -237,7 +237,7 @@ record TopologyInput(String source, List<PciFunction> functions, List<List<PciAd
         List<Bar> bars = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
         for (int i = 0; i < bodies.size(); i++) {
-            BarBody b = bodies.get(i);
+            FunctionBar b = bodies.get(i);
             String f = at + ".bars[" + i + "]";
             if (b == null) {
                 throw invalid(f, address, "must be an object");

@@ -16,15 +16,15 @@ import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
-import dev.sva.topology.TopologyViews.Changes;
-import dev.sva.topology.TopologyViews.DeviceRef;
+import dev.sva.topology.TopologyViews.TopologyChanges;
+import dev.sva.topology.TopologyViews.GroupMember;
 import dev.sva.topology.TopologyViews.DivergenceView;
-import dev.sva.topology.TopologyViews.GroupView;
-import dev.sva.topology.TopologyViews.ImportResult;
-import dev.sva.topology.TopologyViews.ReasonView;
+import dev.sva.topology.TopologyViews.EnforcedGroup;
+import dev.sva.topology.TopologyViews.TopologyImportResult;
+import dev.sva.topology.TopologyViews.IsolationReason;
 import dev.sva.topology.TopologyViews.Regrouped;
 import dev.sva.topology.TopologyViews.RevokedBond;
-import dev.sva.topology.TopologyViews.WarningView;
+import dev.sva.topology.TopologyViews.TopologyWarning;
 import dev.sva.topology.fabric.DerivedGroup;
 import dev.sva.topology.fabric.Fabric;
 import dev.sva.topology.fabric.PasidPath;
@@ -83,7 +83,7 @@ public class TopologyService {
      * answers the same plan and writes nothing; so does a re-import of an unchanged host (no event either).
      */
     @Transactional
-    public ImportResult importTopology(String nodeName, Analysis analysis, boolean dryRun) {
+    public TopologyImportResult importTopology(String nodeName, Analysis analysis, boolean dryRun) {
         Node node = nodes.lock(nodeName);
         Fabric fabric = analysis.fabric();
         Optional<TopologyStore.Stored> stored = store.load(node.id());
@@ -268,23 +268,23 @@ public class TopologyService {
         return ids;
     }
 
-    private static ImportResult result(Node node, boolean applied, Analysis analysis, Reconciliation.Plan plan,
+    private static TopologyImportResult result(Node node, boolean applied, Analysis analysis, Reconciliation.Plan plan,
                                        List<RevokedBond> revoked, Map<PciAddress, Device> byBdf, Map<Long, String> groupIds,
                                        List<Warning> extra) {
-        List<GroupView> views = new ArrayList<>();
-        List<DeviceRef> plugged = new ArrayList<>();
+        List<EnforcedGroup> views = new ArrayList<>();
+        List<GroupMember> plugged = new ArrayList<>();
         Map<PciAddress, String> groupOf = new HashMap<>();
         for (int t = 0; t < plan.targets().size(); t++) {
             Reconciliation.Target target = plan.targets().get(t);
             DerivedGroup g = analysis.enforced().groups().get(t);
             String id = groupIds.get((long) t);
-            List<DeviceRef> refs = target.members().stream().map(a -> ref(a, byBdf)).toList();
+            List<GroupMember> refs = target.members().stream().map(a -> ref(a, byBdf)).toList();
             target.members().forEach(a -> groupOf.put(a, id));
-            views.add(new GroupView(id, refs, g.reasons().stream().map(ReasonView::of).toList()));
+            views.add(new EnforcedGroup(id, refs, g.reasons().stream().map(IsolationReason::of).toList()));
             target.plugged().forEach(a -> plugged.add(ref(a, byBdf)));
         }
-        List<DeviceRef> unplugged = plan.unplugged().stream()
-                .map(c -> new DeviceRef(dev.sva.core.Ids.DEVICE.format(c.deviceId()), c.bdf().toString())).toList();
+        List<GroupMember> unplugged = plan.unplugged().stream()
+                .map(c -> new GroupMember(dev.sva.core.Ids.DEVICE.format(c.deviceId()), c.bdf().toString())).toList();
         List<Regrouped> regrouped = new ArrayList<>();
         plan.reformed().forEach((g, before) -> {
             Map<String, List<String>> after = new LinkedHashMap<>();
@@ -295,14 +295,14 @@ public class TopologyService {
             }
             regrouped.add(new Regrouped(dev.sva.core.Ids.GROUP.format(g), TopologyViews.bdfs(before), List.copyOf(after.values())));
         });
-        return new ImportResult(node.name(), applied, views, new Changes(plugged, unplugged, regrouped, revoked),
+        return new TopologyImportResult(node.name(), applied, views, new TopologyChanges(plugged, unplugged, regrouped, revoked),
                 analysis.enforced().divergences().stream().map(DivergenceView::of).toList(),
-                java.util.stream.Stream.concat(analysis.warnings().stream(), extra.stream()).map(WarningView::of)
+                java.util.stream.Stream.concat(analysis.warnings().stream(), extra.stream()).map(TopologyWarning::of)
                         .collect(Collectors.toList()));
     }
 
-    private static DeviceRef ref(PciAddress a, Map<PciAddress, Device> byBdf) {
+    private static GroupMember ref(PciAddress a, Map<PciAddress, Device> byBdf) {
         Device d = byBdf.get(a);
-        return new DeviceRef(d == null ? null : d.publicId(), a.toString());
+        return new GroupMember(d == null ? null : d.publicId(), a.toString());
     }
 }

@@ -18,20 +18,20 @@ final class TopologyViews {
     }
 
     @Schema(description = "A device of a group; id is null in a dry run for a device the import would plug in")
-    record DeviceRef(@Schema(nullable = true) String id, String bdf) {
+    record GroupMember(@Schema(nullable = true) String id, String bdf) {
     }
 
     @Schema(description = "Why a group holds more than one function")
-    record ReasonView(@Schema(allowableValues = {"ACS_PATH", "MULTIFUNCTION", "DMA_ALIAS", "HOST_REPORTED", "DECLARED"}) String kind,
+    record IsolationReason(@Schema(allowableValues = {"ACS_PATH", "MULTIFUNCTION", "DMA_ALIAS", "HOST_REPORTED", "DECLARED"}) String kind,
                       @Schema(nullable = true, example = "0000:00:1c.0") String bdf,
                       @Schema(example = "[\"RR\", \"UF\"]") List<String> missing, String detail) {
-        static ReasonView of(Reason r) {
-            return new ReasonView(r.kind().name(), r.bdf() == null ? null : r.bdf().toString(), flags(r.missing()), r.detail());
+        static IsolationReason of(Reason r) {
+            return new IsolationReason(r.kind().name(), r.bdf() == null ? null : r.bdf().toString(), flags(r.missing()), r.detail());
         }
     }
 
     @Schema(description = "An enforced group; id is null in a dry run for a group the import would create")
-    record GroupView(@Schema(nullable = true) String id, List<DeviceRef> devices, List<ReasonView> reasons) {
+    record EnforcedGroup(@Schema(nullable = true) String id, List<GroupMember> devices, List<IsolationReason> reasons) {
     }
 
     record DivergenceView(@Schema(allowableValues = {"HOST_FINER", "HOST_COARSER"}) String kind, List<String> hostGroup,
@@ -41,9 +41,9 @@ final class TopologyViews {
         }
     }
 
-    record WarningView(String kind, @Schema(nullable = true) String bdf, String detail) {
-        static WarningView of(Warning w) {
-            return new WarningView(w.kind(), w.bdf() == null ? null : w.bdf().toString(), w.detail());
+    record TopologyWarning(String kind, @Schema(nullable = true) String bdf, String detail) {
+        static TopologyWarning of(Warning w) {
+            return new TopologyWarning(w.kind(), w.bdf() == null ? null : w.bdf().toString(), w.detail());
         }
     }
 
@@ -60,12 +60,12 @@ final class TopologyViews {
         }
     }
 
-    record Changes(List<DeviceRef> plugged, List<DeviceRef> unplugged, List<Regrouped> regrouped, List<RevokedBond> revokedBonds) {
+    record TopologyChanges(List<GroupMember> plugged, List<GroupMember> unplugged, List<Regrouped> regrouped, List<RevokedBond> revokedBonds) {
     }
 
     @Schema(description = "The plan an import applied (or, in a dry run, would apply)")
-    record ImportResult(String node, boolean applied, List<GroupView> groups, Changes changes,
-                        List<DivergenceView> divergences, List<WarningView> warnings) {
+    record TopologyImportResult(String node, boolean applied, List<EnforcedGroup> groups, TopologyChanges changes,
+                        List<DivergenceView> divergences, List<TopologyWarning> warnings) {
     }
 
     static List<String> bdfs(List<PciAddress> addresses) {

@@ -5,10 +5,10 @@ import dev.sva.device.Device;
 import dev.sva.device.DeviceService;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
-import dev.sva.topology.TopologyViews.DeviceRef;
-import dev.sva.topology.TopologyViews.ReasonView;
+import dev.sva.topology.TopologyViews.GroupMember;
+import dev.sva.topology.TopologyViews.IsolationReason;
 import dev.sva.topology.TopologyViews.RevokedBond;
-import dev.sva.topology.TopologyViews.WarningView;
+import dev.sva.topology.TopologyViews.TopologyWarning;
 import dev.sva.topology.fabric.AcsFlag;
 import dev.sva.topology.fabric.DerivedGroup;
 import dev.sva.topology.fabric.Fabric;
@@ -34,7 +34,7 @@ import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
 /**
  * "What if": the groups, binds, bonds and peer paths a change of the fabric would give, computed from the stored
- * fabric by the same derivation and reconciliation plan an import uses. Changes nothing: its transaction is rolled
+ * fabric by the same derivation and reconciliation plan an import uses. TopologyChanges nothing: its transaction is rolled
  * back whatever happens.
  */
 @Service
@@ -44,23 +44,23 @@ class WhatIfService {
                      @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "[\"SV\", \"RR\", \"CR\", \"UF\"]") List<AcsFlag> ctl) {
     }
 
-    @Schema(description = "Changes to try: ACS control of ports, functions unplugged, functions plugged")
-    record Body(List<AcsChange> acs, List<String> unplug, List<TopologyInput.FunctionBody> plug) {
+    @Schema(description = "TopologyChanges to try: ACS control of ports, functions unplugged, functions plugged")
+    record WhatIfRequest(List<AcsChange> acs, List<String> unplug, List<TopologyInput.PciFunctionBody> plug) {
     }
 
-    record GroupAt(@Schema(nullable = true, description = "the group's id; after: null for a group that would be new") String id,
-                   List<String> members, List<ReasonView> reasons) {
+    record WhatIfGroup(@Schema(nullable = true, description = "the group's id; after: null for a group that would be new") String id,
+                   List<String> members, List<IsolationReason> reasons) {
     }
 
-    record LinkView(String from, String to) {
-        static LinkView of(PeerLink l) {
-            return new LinkView(l.from().toString(), l.to().toString());
+    record PeerLinkView(String from, String to) {
+        static PeerLinkView of(PeerLink l) {
+            return new PeerLinkView(l.from().toString(), l.to().toString());
         }
     }
 
-    record WhatIfView(List<GroupAt> groupsBefore, List<GroupAt> groupsAfter, List<List<String>> split, List<List<String>> merged,
-                      List<DeviceRef> bindsBecomingLegal, List<RevokedBond> bondsRevoked, List<LinkView> peerPathsClosed,
-                      List<LinkView> peerPathsOpened, List<WarningView> warnings) {
+    record WhatIfAnswer(List<WhatIfGroup> groupsBefore, List<WhatIfGroup> groupsAfter, List<List<String>> split, List<List<String>> merged,
+                      List<GroupMember> bindsBecomingLegal, List<RevokedBond> bondsRevoked, List<PeerLinkView> peerPathsClosed,
+                      List<PeerLinkView> peerPathsOpened, List<TopologyWarning> warnings) {
     }
 
     private final NodeService nodes;
@@ -76,7 +76,7 @@ class WhatIfService {
     }
 
     @Transactional
-    public WhatIfView whatIf(String nodeName, Body body) {
+    public WhatIfAnswer whatIf(String nodeName, WhatIfRequest body) {
         TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
         Node node = nodes.get(nodeName);
         TopologyStore.Stored stored = store.load(node.id()).orElseThrow(() -> TopologyQueries.noTopology(node));
@@ -130,20 +130,20 @@ class WhatIfService {
                 .map(d -> new Reconciliation.Current(d.id(), PciAddress.parse(d.bdf()), d.groupId())).toList(), groupIds, next.groups());
         GroupDiff diff = WhatIf.compare(before.fabric(), before.enforced(), after, next.enforced());
 
-        List<GroupAt> groupsBefore = new ArrayList<>();
+        List<WhatIfGroup> groupsBefore = new ArrayList<>();
         for (DerivedGroup g : before.enforced().groups()) {
             Device any = byBdf.get(g.members().get(0));
-            groupsBefore.add(new GroupAt(any == null ? null : Ids.GROUP.format(any.groupId()), TopologyViews.bdfs(g.members()),
-                    g.reasons().stream().map(ReasonView::of).toList()));
+            groupsBefore.add(new WhatIfGroup(any == null ? null : Ids.GROUP.format(any.groupId()), TopologyViews.bdfs(g.members()),
+                    g.reasons().stream().map(IsolationReason::of).toList()));
         }
-        List<GroupAt> groupsAfter = new ArrayList<>();
+        List<WhatIfGroup> groupsAfter = new ArrayList<>();
         for (int t = 0; t < plan.targets().size(); t++) {
             DerivedGroup g = next.enforced().groups().get(t);
             Long kept = plan.targets().get(t).keptGroupId();
-            groupsAfter.add(new GroupAt(kept == null ? null : Ids.GROUP.format(kept), TopologyViews.bdfs(g.members()),
-                    g.reasons().stream().map(ReasonView::of).toList()));
+            groupsAfter.add(new WhatIfGroup(kept == null ? null : Ids.GROUP.format(kept), TopologyViews.bdfs(g.members()),
+                    g.reasons().stream().map(IsolationReason::of).toList()));
         }
-        List<DeviceRef> legal = new ArrayList<>();
+        List<GroupMember> legal = new ArrayList<>();
         for (Device d : current) {
             PciAddress a = PciAddress.parse(d.bdf());
             if (unplugged.contains(a) || after.function(a).isEmpty()) {
@@ -152,13 +152,13 @@ class WhatIfService {
             boolean canBefore = bindable(before, before.fabric(), a);
             boolean canAfter = bindable(next, after, a);
             if (!canBefore && canAfter) {
-                legal.add(new DeviceRef(d.publicId(), d.bdf()));
+                legal.add(new GroupMember(d.publicId(), d.bdf()));
             }
         }
-        return new WhatIfView(groupsBefore, groupsAfter, lists(diff.split()), lists(diff.merged()), legal,
-                topology.revocations(plan, byBdf), diff.peerPathsClosed().stream().map(LinkView::of).toList(),
-                diff.peerPathsOpened().stream().map(LinkView::of).toList(),
-                next.warnings().stream().map(WarningView::of).toList());
+        return new WhatIfAnswer(groupsBefore, groupsAfter, lists(diff.split()), lists(diff.merged()), legal,
+                topology.revocations(plan, byBdf), diff.peerPathsClosed().stream().map(PeerLinkView::of).toList(),
+                diff.peerPathsOpened().stream().map(PeerLinkView::of).toList(),
+                next.warnings().stream().map(TopologyWarning::of).toList());
     }
 
     /**
