@@ -140,7 +140,7 @@ async function scanPeers() {
       const iso = await api.get('/api/v1/devices/' + enc(f.device.id) + '/isolation');
       for (const p of iso.reachablePeers || []) {
         const peer = m.devices.get(p.deviceId);
-        lines.push(f.bdf + ' → ' + (peer ? peer.bdf : p.deviceId) + ' BAR ' + p.bar + ' without the IOMMU');
+        lines.push(f.bdf + ' → ' + (p.bdf || (peer ? peer.bdf : p.deviceId)) + ' BAR ' + p.bar + ' without the IOMMU');
       }
     } catch (e) {
       failed = e;

@@ -66,7 +66,7 @@ export function describe(model, x) {
     return bdfOfRef(model, x.from) + ' → ' + bdfOfRef(model, x.to);
   }
   const parts = [];
-  for (const k of ['bdf', 'deviceId', 'id', 'groupId', 'containerId', 'addressSpaceId', 'pasid', 'kind', 'reason', 'detail']) {
+  for (const k of ['bdf', 'bondId', 'deviceId', 'id', 'groupId', 'containerId', 'addressSpaceId', 'pasid', 'kind', 'reason', 'detail']) {
     if (x[k] !== undefined && x[k] !== null) {
       parts.push(k === 'bdf' || k === 'id' ? String(x[k]) : k + ' ' + x[k]);
     }
@@ -90,7 +90,7 @@ export function showIsolation(model, tree, detail, f, iso) {
   const group = model.groups.get(iso.groupId);
   const peers = iso.reachablePeers || [];
   for (const p of peers) {
-    mark(tree, bdfOfRef(model, p.deviceId), 'iso', 'peer', 'peer BAR ' + p.bar + ' reachable from ' + f.bdf);
+    mark(tree, p.bdf || bdfOfRef(model, p.deviceId), 'iso', 'peer', 'peer BAR ' + p.bar + ' reachable from ' + f.bdf);
     for (const v of p.via || []) {
       mark(tree, bdfOfRef(model, v), 'iso', 'via', null);
     }
@@ -110,7 +110,7 @@ export function showIsolation(model, tree, detail, f, iso) {
       : 'not isolated' + (pp.bridge ? ' at ' + pp.bridge : '') + (pp.missing && pp.missing.length ? ' (missing ' + pp.missing.join(' ') + ')' : '')
         + ': a bind is refused as SVA-unsupported'),
     h('h4', {}, 'Peers a DMA reaches without the IOMMU'),
-    peers.length ? h('ul', { class: 'peers' }, peers.map((p) => h('li', {}, bdfOfRef(model, p.deviceId) + ' BAR ' + p.bar
+    peers.length ? h('ul', { class: 'peers' }, peers.map((p) => h('li', {}, (p.bdf || bdfOfRef(model, p.deviceId)) + ' BAR ' + p.bar
       + ((p.via || []).length ? ' via ' + p.via.map((v) => bdfOfRef(model, v)).join(' → ') : ''))))
       : h('p', {}, 'None.'));
 }

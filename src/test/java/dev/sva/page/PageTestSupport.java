@@ -44,8 +44,21 @@ abstract class PageTestSupport extends ApiTest {
     protected void openPage(String origin) {
         browser.open("about:blank"); // a new load, not a hash change of the page already open
         browser.open(origin + "/#node=" + node);
+        String token = adminToken();
+        if (token != null && !token.equals(browser.find(By.id("token")).getAttribute("value"))) {
+            // as a person would: paste the token, press "Use token" (kept in the tab's session storage)
+            WebElement field = browser.find(By.id("token"));
+            field.clear();
+            field.sendKeys(token);
+            browser.find(By.id("token-save")).click();
+        }
         awaitRendered();
         browser.await(d -> "live".equals(d.findElement(By.id("live")).getAttribute("data-state")));
+    }
+
+    /** The admin token the test context knows, or {@code null} where the service asks for none. */
+    protected String adminToken() {
+        return environment.getProperty("sva.security.admin-token");
     }
 
     protected void awaitRendered() {
