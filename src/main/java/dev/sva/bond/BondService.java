@@ -263,6 +263,12 @@ public class BondService {
         }
     }
 
+    /** The bonds on these devices, by id: what a revocation of them would end. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<Bond> onDevices(Collection<Long> deviceIds) {
+        return deviceIds.isEmpty() ? List.of() : bonds.findByDeviceIdInOrderById(deviceIds);
+    }
+
     public long countOnDevices(Collection<Long> deviceIds) {
         return deviceIds.isEmpty() ? 0 : bonds.countByDeviceIdIn(deviceIds);
     }
@@ -312,13 +318,31 @@ public class BondService {
 
     /** SVA and iopf capability of every device; the refusal names all incapable ones (rule 3). */
     private static void requireCapable(List<Device> devices, boolean iopf) {
-        List<Map<String, Object>> noPasid = devices.stream().filter(d -> d.pasidBits() == 0).map(BondService::withWidth).toList();
+        List<Map<String, Object>> noPasid = new ArrayList<>(devices.stream().filter(d -> d.pasidBits() == 0).map(BondService::withWidth).toList());
+        // pci_enable_pasid() (drivers/pci/ats.c) fails unless pci_acs_path_enabled(dev, NULL, RR | UF): a device
+        // below a bridge that could route its DMA peer-to-peer cannot take a PASID however wide its own
+        Map<String, Object> firstPath = null;
+        for (Device d : devices) {
+            if (d.pasidBits() > 0 && d.pasidBlockedBy() != null) {
+                Map<String, Object> path = pasidPath(d);
+                Map<String, Object> m = withWidth(d);
+                m.put("pasidPath", path);
+                noPasid.add(m);
+                if (firstPath == null) {
+                    firstPath = path;
+                }
+            }
+        }
         List<Map<String, Object>> noPri = iopf
                 ? devices.stream().filter(d -> !d.pri()).map(Device::summary).toList()
                 : List.of();
         if (!noPasid.isEmpty()) {
-            ProblemException e = new ProblemException(ProblemType.SVA_UNSUPPORTED,
-                    noPasid.size() + " device(s) cannot take a PASID (pasidBits 0)").with("devices", noPasid);
+            ProblemException e = new ProblemException(ProblemType.SVA_UNSUPPORTED, noPasid.size()
+                    + " device(s) cannot take a PASID (pasidBits 0, or a bridge on the path without ACS RR|UF)")
+                    .with("devices", noPasid);
+            if (firstPath != null) {
+                e.with("pasidPath", firstPath);
+            }
             if (!noPri.isEmpty()) {
                 e.with("iopfUnsupported", noPri);
             }
@@ -390,6 +414,16 @@ public class BondService {
         data.put("iopf", bond.iopf());
         data.put("driverData", bond.driverData());
         return data;
+    }
+
+    /** Why a device's path forbids PASID: the bridge and the ACS flags it lacks. */
+    private static Map<String, Object> pasidPath(Device d) {
+        Map<String, Object> path = new LinkedHashMap<>();
+        path.put("isolated", false);
+        path.put("bridge", d.pasidBlockedBy());
+        path.put("missing", d.pasidBlockedMissing() == null || d.pasidBlockedMissing().isEmpty()
+                ? List.of() : List.of(d.pasidBlockedMissing().split(",")));
+        return path;
     }
 
     private static Map<String, Object> withWidth(Device d) {

@@ -43,6 +43,10 @@ public class Node {
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
+    /** Set by the first topology import and never cleared: from then on the node's groups come from its fabric. */
+    @Column(name = "topology_managed", nullable = false)
+    private boolean topologyManaged;
+
     protected Node() {
     }
 
@@ -85,5 +89,15 @@ public class Node {
 
     public Instant createdAt() {
         return createdAt;
+    }
+
+    /** Whether the node's groups come from an imported topology (TOPOLOGY.md): hand-made groups are refused. */
+    public boolean topologyManaged() {
+        return topologyManaged;
+    }
+
+    /** Marks the node as topology-managed; the caller holds this row's lock. */
+    public void manageTopology() {
+        this.topologyManaged = true;
     }
 }
