@@ -153,12 +153,27 @@ export function showWhatIf(model, tree, out, answer) {
   fill(out, 
     h('p', { class: 'summary' }, count(answer.groupsBefore) + ' groups now, ' + count(answer.groupsAfter) + ' after; '
       + count(answer.split) + ' split, ' + count(answer.merged) + ' merged. Nothing has changed.'),
-    h('h4', {}, 'Groups that split'), list(model, answer.split, 'none'),
+    h('h4', {}, 'Groups that split'), (answer.split || []).length
+      ? h('ul', {}, answer.split.map((g) => h('li', {}, '[' + bdfsOf(g).join(', ') + '] → '
+        + intoGroups(bdfsOf(g), answer.groupsAfter).map((a) => '[' + a.join(', ') + ']').join(' + '))))
+      : h('p', { class: 'hint' }, 'none'),
     h('h4', {}, 'Groups that merge'), list(model, answer.merged, 'none'),
     h('h4', {}, 'Binds that become legal'), list(model, answer.bindsBecomingLegal, 'none'),
     h('h4', {}, 'Bonds that would be revoked'), list(model, answer.bondsRevoked, 'none'),
     h('h4', {}, 'Peer paths closed'), list(model, answer.peerPathsClosed, 'none'),
     h('h4', {}, 'Peer paths opened'), list(model, answer.peerPathsOpened, 'none'));
+}
+
+/** The groups of {@code after} that hold the given functions (how a group splits). */
+function intoGroups(bdfs, after) {
+  const out = [];
+  for (const g of after || []) {
+    const members = bdfsOf(g);
+    if (members.some((b) => bdfs.includes(b))) {
+      out.push(members);
+    }
+  }
+  return out;
 }
 
 /** Draws a DMA's outcome: up the tree to the IOMMU, across to a peer, or stopped with its fault codes. */
@@ -195,7 +210,7 @@ export function showDma(model, tree, out, deviceId, result) {
     }
   } else {
     const f = result.fault || {};
-    text = 'fault ' + f.reason + ': SMMUv3 ' + f.smmuEvent + ' (' + f.smmuCode + '), VT-d ' + (f.vtdReason || 'no fault reason')
+    text = 'fault ' + f.reason + ': SMMUv3 ' + f.smmuEvent + ' (' + f.smmuCode + ')' + (f.vtdReason ? ', VT-d fault reason ' + f.vtdReason : ', no VT-d fault reason')
       + ' at ' + f.address + (f.pasid !== null && f.pasid !== undefined ? ' PASID ' + f.pasid : '');
     if (srcBdf) {
       mark(tree, srcBdf, 'dma', 'dma-fault', f.reason);
