@@ -47,11 +47,17 @@ async function topologyOf(name) {
 async function load() {
   const name = node;
   const q = '?node=' + enc(name);
+  if (firstRender) {
+    performance.mark('sva-fetch');
+  }
   const [topology, devices, groups, containers, bonds, addressSpaces] = await Promise.all([
     topologyOf(name), api.all('/api/v1/devices' + q), api.all('/api/v1/groups' + q), api.all('/api/v1/containers' + q),
     api.all('/api/v1/bonds' + q), api.all('/api/v1/address-spaces' + q)]);
   if (name !== node) {
     return; // the user picked another node meanwhile
+  }
+  if (firstRender) {
+    performance.mark('sva-data');
   }
   model = buildModel({ node: name, topology, devices, groups, containers, bonds, addressSpaces });
   render();
