@@ -134,7 +134,10 @@ public final class Browser implements ExecutionCondition, AfterTestExecutionCall
 
     /** Waits (up to 20 s: the machine is shared) until {@code condition} is non-null and not false. */
     public <T> T await(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver(), Duration.ofSeconds(20), Duration.ofMillis(50)).until(condition::apply);
+        // a live page redraws: an element found a moment ago may be gone, which is "not yet", not a failure
+        return new WebDriverWait(driver(), Duration.ofSeconds(20), Duration.ofMillis(50))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(condition::apply);
     }
 
     /** Runs JavaScript in the page and returns its result (numbers come back as Long or Double). */
