@@ -9,7 +9,10 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
@@ -25,6 +28,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -100,6 +105,7 @@ public final class Browser implements ExecutionCondition, AfterTestExecutionCall
             System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, chromedriver.toString());
             ChromeOptions options = new ChromeOptions();
             options.setBinary(chromium.toFile());
+            options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
             options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-dev-shm-usage", "--window-size=1400,1000", "--user-data-dir=" + profile);
@@ -122,14 +128,29 @@ public final class Browser implements ExecutionCondition, AfterTestExecutionCall
         return driver().findElement(by);
     }
 
+    public List<WebElement> findAll(By by) {
+        return driver().findElements(by);
+    }
+
     /** Waits (up to 20 s: the machine is shared) until {@code condition} is non-null and not false. */
     public <T> T await(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver(), Duration.ofSeconds(20), Duration.ofMillis(50)).until(condition::apply);
+        // a live page redraws: an element found a moment ago may be gone, which is "not yet", not a failure
+        return new WebDriverWait(driver(), Duration.ofSeconds(20), Duration.ofMillis(50))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(condition::apply);
     }
 
     /** Runs JavaScript in the page and returns its result (numbers come back as Long or Double). */
     public Object script(String js, Object... args) {
         return ((JavascriptExecutor) driver()).executeScript(js, args);
+    }
+
+    /** The page's console messages at SEVERE level since the last call (uncaught errors, failed loads). */
+    public List<String> consoleErrors() {
+        return driver().manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage)
+                .toList();
     }
 
     /** Writes {@code target/screenshots/<TestClass>-<name>.png} and returns the path. */
