@@ -6,5 +6,7 @@ public enum RevokeReason {
     DEVICE_REMOVED,
     GROUP_DETACHED,
     CONTAINER_DELETED,
-    GROUP_NO_LONGER_SINGLETON
+    GROUP_NO_LONGER_SINGLETON,
+    /** A topology import re-formed the device's group (split or merge): TOPOLOGY.md "Reconciling". */
+    TOPOLOGY_CHANGED
 }

@@ -39,7 +39,8 @@ class OpenApiConfig {
 
     /**
      * Documents the problem answers once: a {@code Problem} schema whose {@code code} lists every
-     * {@link ProblemType}, and a {@code default} response on every API operation that refers to it.
+     * {@link ProblemType}, a {@code 503} response (BUSY, DATABASE_UNAVAILABLE, with Retry-After) and a
+     * {@code default} response on every API operation that refer to it.
      */
     @Bean
     OpenApiCustomizer problemResponses() {
@@ -53,16 +54,30 @@ class OpenApiConfig {
                     .addProperty("code", new StringSchema()._enum(Arrays.stream(ProblemType.values()).map(Enum::name).toList()))
                     .addProperty("errno", new StringSchema().example("EINVAL"))
                     .addProperty("field", new StringSchema().description("VALIDATION_FAILED: the field at fault"))
-                    .addProperty("reason", new StringSchema().description("VALIDATION_FAILED: what is wrong with it"));
+                    .addProperty("reason", new StringSchema().description("VALIDATION_FAILED: what is wrong with it"))
+                    .addProperty("outcome", new StringSchema()._enum(List.of("NOT_APPLIED", "UNKNOWN"))
+                            .description("DATABASE_UNAVAILABLE: NOT_APPLIED when nothing was changed, UNKNOWN when the "
+                                    + "database went away during the commit (retry: every write is safe to repeat)"));
             problem.setAdditionalProperties(true);
             openApi.getComponents().addSchemas("Problem", problem);
             ApiResponse refusal = new ApiResponse()
                     .description("Refused: application/problem+json with a stable code (see each operation's description)")
                     .content(new Content().addMediaType("application/problem+json",
                             new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));
+            ApiResponse unavailable = new ApiResponse()
+                    .description("BUSY (the node stayed locked, or every database connection is in use) or "
+                            + "DATABASE_UNAVAILABLE (the database cannot be reached; see outcome): retry after Retry-After seconds")
+                    .addHeaderObject("Retry-After", new io.swagger.v3.oas.models.headers.Header()
+                            .description("seconds to wait before retrying: 1 for BUSY, 5 for DATABASE_UNAVAILABLE")
+                            .schema(new IntegerSchema()))
+                    .content(new Content().addMediaType("application/problem+json",
+                            new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));
             openApi.getPaths().forEach((path, item) -> {
                 if (path.startsWith("/api/")) {
-                    item.readOperations().forEach(op -> op.getResponses().addApiResponse("default", refusal));
+                    item.readOperations().forEach(op -> {
+                        op.getResponses().addApiResponse("503", unavailable);
+                        op.getResponses().addApiResponse("default", refusal);
+                    });
                 }
             });
         };

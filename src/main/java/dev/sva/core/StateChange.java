@@ -16,6 +16,13 @@ public sealed interface StateChange {
                      int[] barIndex, long[] barBase, long[] barSize) implements StateChange {
     }
 
+    /**
+     * On a node with a topology, the peer BARs {@code (peerIds[i], barIndex[i])} a device's DMA reaches without the
+     * IOMMU, as the fabric routes it; published after the devices it names were put.
+     */
+    record PeerRoutes(long deviceId, long[] peerIds, int[] barIndex) implements StateChange {
+    }
+
     record DeviceRemoved(long deviceId) implements StateChange {
     }
 

@@ -31,6 +31,11 @@ import java.util.Map;
 public class Device {
 
     public static final String VFIO_PCI = "vfio-pci";
+    /**
+     * The PCIe port service driver sets {@code driver_managed_dma} ({@code drivers/pci/pcie/portdrv.c}): it does
+     * no DMA through the IOMMU API, so {@code iommu_device_use_default_domain()} never counts it as an owner.
+     */
+    public static final String PCIEPORT = "pcieport";
 
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "device_seq")
@@ -67,6 +72,18 @@ public class Device {
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
+    /** A bridge or port of an imported fabric: whatever its driver, it never makes its group non-viable (rule 6). */
+    @Column(name = "driver_managed_dma", nullable = false)
+    private boolean driverManagedDma;
+
+    /** The bridge whose ACS lacks RR|UF on this device's path ({@code pci_enable_pasid()}); null when isolated. */
+    @Column(name = "pasid_blocked_by")
+    private String pasidBlockedBy;
+
+    /** The flags {@link #pasidBlockedBy} lacks, comma-separated. */
+    @Column(name = "pasid_blocked_missing")
+    private String pasidBlockedMissing;
+
     protected Device() {
     }
 
@@ -84,15 +101,78 @@ public class Device {
 
     /** A host (kernel) driver owns the device: its group is not viable for userspace (rule 6). */
     public boolean hasHostDriver() {
-        return isHostDriver(driver);
+        return !driverManagedDma && isHostDriver(driver);
     }
 
     public static boolean isHostDriver(String driver) {
-        return driver != null && !VFIO_PCI.equals(driver);
+        return driver != null && !VFIO_PCI.equals(driver) && !PCIEPORT.equals(driver);
     }
 
     public void bindDriver(String driver) {
         this.driver = driver;
+    }
+
+    /** Moves the device to another group: a topology import re-formed its group. Under the node's lock. */
+    public void moveTo(long groupId) {
+        this.groupId = groupId;
+    }
+
+    /**
+     * Takes what the host reported about this function; true when anything changed. Under the node's lock.
+     */
+    public boolean reportedAs(String driver, int pasidBits, boolean pri, boolean ats, List<Bar> bars, boolean driverManagedDma,
+                              String pasidBlockedBy, String pasidBlockedMissing) {
+        boolean changed = !matches(driver, pasidBits, pri, ats, bars, driverManagedDma, pasidBlockedBy, pasidBlockedMissing);
+        if (changed) {
+            this.driver = driver;
+            this.pasidBits = pasidBits;
+            this.pri = pri;
+            this.ats = ats;
+            if (!sameBars(bars)) {
+                this.bars.clear();
+                this.bars.addAll(bars);
+            }
+            this.driverManagedDma = driverManagedDma;
+            this.pasidBlockedBy = pasidBlockedBy;
+            this.pasidBlockedMissing = pasidBlockedMissing;
+        }
+        return changed;
+    }
+
+    /** Whether the device already is as the host reports it (see {@link #reportedAs}). */
+    public boolean matches(String driver, int pasidBits, boolean pri, boolean ats, List<Bar> bars, boolean driverManagedDma,
+                           String pasidBlockedBy, String pasidBlockedMissing) {
+        return java.util.Objects.equals(this.driver, driver) && this.pasidBits == pasidBits && this.pri == pri
+                && this.ats == ats && sameBars(bars) && this.driverManagedDma == driverManagedDma
+                && java.util.Objects.equals(this.pasidBlockedBy, pasidBlockedBy)
+                && java.util.Objects.equals(this.pasidBlockedMissing, pasidBlockedMissing);
+    }
+
+    private boolean sameBars(List<Bar> other) {
+        if (other.size() != bars.size()) {
+            return false;
+        }
+        for (int i = 0; i < other.size(); i++) {
+            Bar a = bars.get(i);
+            Bar b = other.get(i);
+            if (a.index() != b.index() || a.base() != b.base() || a.size() != b.size()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public boolean driverManagedDma() {
+        return driverManagedDma;
+    }
+
+    /** The bridge that keeps PASID off this device's path, or null. */
+    public String pasidBlockedBy() {
+        return pasidBlockedBy;
+    }
+
+    public String pasidBlockedMissing() {
+        return pasidBlockedMissing;
     }
 
     /** Identifies the device in a problem's member list. */

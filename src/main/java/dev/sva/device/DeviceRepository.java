@@ -18,6 +18,8 @@ public interface DeviceRepository extends JpaRepository<Device, Long> {
 
     List<Device> findByGroupIdOrderById(long groupId);
 
+    List<Device> findByNodeIdOrderById(long nodeId);
+
     List<Device> findByGroupIdInOrderById(Collection<Long> groupIds);
 
     long countByGroupId(long groupId);

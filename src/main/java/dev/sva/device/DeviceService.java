@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
@@ -60,16 +61,15 @@ public class DeviceService {
     @Transactional
     public Device add(NewDevice request) {
         Node node = nodes.lock(request.node());
+        requireDeclared(node, request.groupId() == null
+                ? "a device with a hand-made group" : "a device in group " + request.groupId());
         if (devices.existsByNodeIdAndBdf(node.id(), request.bdf().toString())) {
             throw new ProblemException(ProblemType.DUPLICATE,
                     "device " + request.bdf() + " already exists on node " + node.name()).with("bdf", request.bdf().toString());
         }
         IommuGroup group;
-        List<Device> peers;
         if (request.groupId() == null) {
-            group = groups.save(new IommuGroup(node.id()));
-            events.record(node, EventType.GROUP_CREATED, "group", group.publicId(), Map.of());
-            peers = List.of();
+            group = newGroup(node);
         } else {
             group = groups.findById(Ids.GROUP.parse(request.groupId()))
                     .orElseThrow(() -> Ids.GROUP.notFound(request.groupId()));
@@ -79,10 +79,29 @@ public class DeviceService {
             if (group.isAttached() && Device.isHostDriver(request.driver())) {
                 throw groupOwned(group, request.driver());
             }
-            peers = devices.findByGroupIdOrderById(group.id());
         }
-        Device device = devices.save(new Device(node.id(), group.id(), request.bdf(), request.driver(),
+        return plugInto(node, group, new Device(node.id(), group.id(), request.bdf(), request.driver(),
                 request.pasidBits(), request.pri(), request.ats(), request.bars()));
+    }
+
+    /** A new, empty group of the node ({@code GROUP_CREATED}); the caller holds the node's lock. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public IommuGroup newGroup(Node node) {
+        IommuGroup group = groups.save(new IommuGroup(node.id()));
+        events.record(node, EventType.GROUP_CREATED, "group", group.publicId(), Map.of());
+        return group;
+    }
+
+    /**
+     * Plugs a new device, built for {@code group}, into it: by hand ({@link #add}) or by a topology import. When the
+     * group has other devices this is a hot-plug (rule 5): the device joins the group's container domain, gets no
+     * bond, and under {@code STRICT} the group's bonds are revoked because the group is no longer a singleton. The
+     * caller holds the node's lock and has checked rule 6.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Device plugInto(Node node, IommuGroup group, Device fresh) {
+        List<Device> peers = devices.findByGroupIdOrderById(group.id());
+        Device device = devices.save(fresh);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("bdf", device.bdf());
         data.put("groupId", group.publicId());
@@ -130,6 +149,13 @@ public class DeviceService {
     public void remove(String id) {
         Device device = lockAndGet(id);
         Node node = nodes.byId(device.nodeId());
+        requireDeclared(node, "unplugging device " + id + " by hand");
+        unplug(node, device);
+    }
+
+    /** Hot-unplug of a device of {@code node}, whose lock the caller holds: bonds revoked, then gone from its group. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void unplug(Node node, Device device) {
         bonds.revokeOnDevices(node, List.of(device.id()), RevokeReason.DEVICE_REMOVED);
         devices.delete(device);
         devices.flush();
@@ -138,19 +164,64 @@ public class DeviceService {
         publisher.publishEvent(new StateChange.DeviceRemoved(device.id()));
     }
 
+    /**
+     * Moves a device to another group of its node (a topology import re-formed its group): {@code DEVICE_UPDATED}
+     * with the new and previous group, and the engine learns the new group. The caller holds the node's lock and
+     * has revoked the device's bonds.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void move(Node node, Device device, IommuGroup to) {
+        long from = device.groupId();
+        device.moveTo(to.id());
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("groupId", to.publicId());
+        data.put("previousGroupId", Ids.GROUP.format(from));
+        events.record(node, EventType.DEVICE_UPDATED, "device", device.publicId(), data);
+        publisher.publishEvent(devicePut(device));
+    }
+
+    /** Records what a topology import changed on a device ({@code DEVICE_UPDATED}) and tells the engine. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void reported(Node node, Device device) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("driver", device.driver());
+        data.put("pasidBits", device.pasidBits());
+        data.put("pri", device.pri());
+        data.put("ats", device.ats());
+        events.record(node, EventType.DEVICE_UPDATED, "device", device.publicId(), data);
+        publisher.publishEvent(devicePut(device));
+    }
+
+    /** The devices of a group, by id. */
+    @Transactional(readOnly = true)
+    public List<Device> inGroup(long groupId) {
+        return devices.findByGroupIdOrderById(groupId);
+    }
+
+    /** Every device of the node, for a topology import (under the node's lock) or a read. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<Device> ofNode(Node node) {
+        return devices.findByNodeIdOrderById(node.id());
+    }
+
     @Transactional(readOnly = true)
     public Device get(String id) {
         return devices.findById(Ids.DEVICE.parse(id)).orElseThrow(() -> Ids.DEVICE.notFound(id));
     }
 
+    /** The scope of a device list: the node, and the group filter's key. */
+    public NodeService.ListScope scope(String nodeName, String groupId) {
+        return nodes.scope(nodeName, NodeService.Filter.of(IommuGroup.class, Ids.GROUP, groupId));
+    }
+
     @Transactional(readOnly = true)
-    public List<Device> page(String nodeName, String groupId, PageRequest page) {
-        Node node = nodes.get(nodeName);
+    public List<Device> page(NodeService.ListScope scope, PageRequest page) {
         long after = page.cursorKey(0);
-        if (groupId == null) {
-            return devices.page(node.id(), after, page.probe());
+        Long group = scope.key(0);
+        if (group == null) {
+            return devices.page(scope.node().id(), after, page.probe());
         }
-        return devices.pageInGroup(node.id(), nodes.filterKey(node, IommuGroup.class, Ids.GROUP, groupId), after, page.probe());
+        return devices.pageInGroup(scope.node().id(), group, after, page.probe());
     }
 
     /** The engine's view of a device. */
@@ -172,6 +243,19 @@ public class DeviceService {
         long key = Ids.DEVICE.parse(id);
         nodes.lockOwnerOf(Device.class, key).orElseThrow(() -> Ids.DEVICE.notFound(id));
         return devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
+    }
+
+    /**
+     * On a node with an imported topology the devices and groups are the host's: {@code 409 TOPOLOGY_MANAGED}
+     * ({@code EBUSY}) for anything made by hand; re-import the host's fabric instead (TOPOLOGY.md).
+     */
+    public static void requireDeclared(Node node, String what) {
+        if (node.topologyManaged()) {
+            throw new ProblemException(ProblemType.TOPOLOGY_MANAGED, "node " + node.name()
+                    + " takes its devices and groups from its imported topology; " + what
+                    + " is refused: import the host's topology again (PUT /api/v1/nodes/" + node.name() + "/topology)")
+                    .with("node", node.name());
+        }
     }
 
     private static ProblemException groupOwned(IommuGroup group, String driver) {

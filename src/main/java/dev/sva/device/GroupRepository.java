@@ -10,6 +10,8 @@ public interface GroupRepository extends JpaRepository<IommuGroup, Long> {
 
     List<IommuGroup> findByContainerIdOrderById(long containerId);
 
+    List<IommuGroup> findByNodeIdOrderById(long nodeId);
+
     List<IommuGroup> findByContainerIdInOrderById(Collection<Long> containerIds);
 
     @Query("select g from IommuGroup g where g.nodeId = :nodeId and g.id > :after order by g.id")

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /** IOMMU groups: created empty (to hot-plug into) or with a device, removed only when empty. */
@@ -53,6 +54,7 @@ public class GroupService {
     @Transactional
     public GroupState create(String nodeName) {
         Node node = nodes.lock(nodeName);
+        DeviceService.requireDeclared(node, "a hand-made group");
         IommuGroup group = groups.save(new IommuGroup(node.id()));
         events.record(node, EventType.GROUP_CREATED, "group", group.publicId(), Map.of());
         return new GroupState(group, node.name(), List.of(), 0);
@@ -73,13 +75,35 @@ public class GroupService {
                     .with("groupId", id)
                     .with("devices", devices.findByGroupIdOrderById(key).stream().map(Device::summary).toList());
         }
+        removeEmpty(node, group);
+    }
+
+    /**
+     * Detaches a group from its container ({@code GROUP_DETACHED}); no-op when not attached. The caller holds the
+     * node's lock and has revoked the bonds the detach ends.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void detach(Node node, IommuGroup group) {
         if (group.isAttached()) {
-            events.record(node, EventType.GROUP_DETACHED, "group", id,
+            events.record(node, EventType.GROUP_DETACHED, "group", group.publicId(),
                     Map.of("containerId", Ids.CONTAINER.format(group.containerId())));
-            publisher.publishEvent(new StateChange.GroupDetached(key));
+            group.detach();
+            publisher.publishEvent(new StateChange.GroupDetached(group.id()));
         }
+    }
+
+    /** Removes a group that has no devices, detaching it first ({@code GROUP_REMOVED}); under the node's lock. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void removeEmpty(Node node, IommuGroup group) {
+        detach(node, group);
         groups.delete(group);
-        events.record(node, EventType.GROUP_REMOVED, "group", id, Map.of());
+        events.record(node, EventType.GROUP_REMOVED, "group", group.publicId(), Map.of());
+    }
+
+    /** Every group of the node, for a topology import; the caller holds the node's lock. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<IommuGroup> ofNode(Node node) {
+        return groups.findByNodeIdOrderById(node.id());
     }
 
     @Transactional(readOnly = true)

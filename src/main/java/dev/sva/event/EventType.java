@@ -12,5 +12,9 @@ public enum EventType {
     /** A device's own bond taken over by a container bind (rule 10): {@code data.containerId} is now set. */
     BOND_UPDATED,
     BOND_REMOVED, BOND_REVOKED,
-    ISOLATION_WARNING
+    ISOLATION_WARNING,
+    /** A node's fabric was imported and changed something (TOPOLOGY.md); an unchanged re-import writes none. */
+    TOPOLOGY_IMPORTED,
+    /** A group whose membership a topology import changed other than by plug or unplug: detached, bonds revoked. */
+    GROUP_REFORMED
 }

@@ -17,6 +17,7 @@ import dev.sva.device.IommuGroup;
 import dev.sva.node.Node;
 import dev.sva.node.NodeGate;
 import dev.sva.node.NodeRepository;
+import dev.sva.topology.FabricRoutes;
 import dev.sva.translation.engine.TranslationEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +47,11 @@ class EngineFeed implements SmartInitializingSingleton {
     private final AddressSpaceRepository spaces;
     private final RegionRepository regions;
     private final BondRepository bonds;
+    private final FabricRoutes fabricRoutes;
 
     EngineFeed(TranslationEngine engine, TransactionTemplate tx, NodeRepository nodes, DeviceRepository devices,
                GroupRepository groups, DmaMappingRepository mappings, AddressSpaceRepository spaces,
-               RegionRepository regions, BondRepository bonds) {
+               RegionRepository regions, BondRepository bonds, FabricRoutes fabricRoutes) {
         this.engine = engine;
         this.tx = tx;
         this.nodes = nodes;
@@ -59,6 +61,7 @@ class EngineFeed implements SmartInitializingSingleton {
         this.spaces = spaces;
         this.regions = regions;
         this.bonds = bonds;
+        this.fabricRoutes = fabricRoutes;
     }
 
     /**
@@ -72,6 +75,8 @@ class EngineFeed implements SmartInitializingSingleton {
             engine.putNode(c.nodeId(), c.pasidBits(), c.iovaBits(), c.vaBits());
         } else if (change instanceof StateChange.DevicePut c) {
             engine.putDevice(c.nodeId(), c.deviceId(), c.groupId(), c.pasidBits(), c.pri(), c.barIndex(), c.barBase(), c.barSize());
+        } else if (change instanceof StateChange.PeerRoutes c) {
+            engine.routePeers(c.deviceId(), c.peerIds(), c.barIndex());
         } else if (change instanceof StateChange.DeviceRemoved c) {
             engine.removeDevice(c.deviceId());
         } else if (change instanceof StateChange.GroupAttached c) {
@@ -113,6 +118,10 @@ class EngineFeed implements SmartInitializingSingleton {
                 StateChange.DevicePut c = DeviceService.devicePut(device);
                 engine.putDevice(c.nodeId(), c.deviceId(), c.groupId(), c.pasidBits(), c.pri(), c.barIndex(), c.barBase(), c.barSize());
                 d++;
+            }
+            // nodes with a topology route DMA peer-to-peer as their fabric does, once every device is known
+            for (StateChange.PeerRoutes r : fabricRoutes.all()) {
+                engine.routePeers(r.deviceId(), r.peerIds(), r.barIndex());
             }
             for (IommuGroup g : groups.findAll()) {
                 if (g.isAttached()) {

@@ -27,6 +27,18 @@ final class Device {
 
     final long id;
     volatile DeviceState state;
+    /**
+     * Fabric routing of a node with a topology: the (peer device, BAR index) pairs this device's DMA reaches without
+     * the IOMMU, as {@code peer << 8 | bar}; null = every BAR of every other member of its group (DOMAIN step 0).
+     * Writer only.
+     */
+    long[] reach;
+    /**
+     * The peer table a translator scans for this device when {@link #reach} is set: the BARs {@link #reach} names, in
+     * the layout of {@code Group.peerBars} (possibly empty); null = use the group's. Written by the writer whenever the
+     * reach or a peer named in it changes; read by translators.
+     */
+    volatile long[] fabricPeers;
     private volatile Bond[][] dir = NO_DIR;
     /** Number of bonds; writer only. */
     int bondCount;

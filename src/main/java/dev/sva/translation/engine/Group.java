@@ -24,8 +24,13 @@ final class Group {
         this.id = id;
     }
 
-    /** Recomputes {@link #peerBars} from the members' current state. Writer only. */
+    /** Recomputes {@link #peerBars}, and each fabric-routed member's own table, from the members' current state. Writer only. */
     void rebuildPeers() {
+        for (Device d : members) {
+            if (d.reach != null) {
+                d.fabricPeers = reachable(d);
+            }
+        }
         if (members.size() < 2) {
             peerBars = null;
             return;
@@ -46,6 +51,36 @@ final class Group {
             }
         }
         peerBars = bars;
+    }
+
+    /**
+     * The BARs of the members that {@code requester}'s {@link Device#reach} names, as {@code (owner, base, last, index)}
+     * in member order then BAR order. A reachable peer outside the group is not routed: the fabric's derivation puts
+     * every peer a DMA can reach in the requester's group, and the engine routes only within it. Writer only.
+     */
+    long[] reachable(Device requester) {
+        long[] reach = requester.reach;
+        long[] out = new long[0];
+        int k = 0;
+        for (Device d : members) {
+            if (d == requester) {
+                continue;
+            }
+            DeviceState s = d.state;
+            for (int i = 0; i < s.barIndex.length; i++) {
+                long key = d.id << 8 | s.barIndex[i];
+                if (java.util.Arrays.binarySearch(reach, key) >= 0) {
+                    if (k == out.length) {
+                        out = java.util.Arrays.copyOf(out, Math.max(4, out.length * 2));
+                    }
+                    out[k++] = d.id;
+                    out[k++] = s.barBase[i];
+                    out[k++] = s.barBase[i] + s.barSize[i] - 1;
+                    out[k++] = s.barIndex[i];
+                }
+            }
+        }
+        return k == out.length ? out : java.util.Arrays.copyOf(out, k);
     }
 
     void addMember(Device d) {

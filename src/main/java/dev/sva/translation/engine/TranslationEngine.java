@@ -78,6 +78,8 @@ public final class TranslationEngine {
     private static final Access[] ACCESSES = Access.values();
 
     private final int iotlbEntries;
+    /** Devices with fabric routes ({@link #routePeers}), by node id; guarded by {@link #lock}. */
+    private final Map<Long, List<Device>> routed = new HashMap<>();
     private final int faultRingSize;
     private final int tagLimit;
 
@@ -189,6 +191,7 @@ public final class TranslationEngine {
                 c.addNode(node);
             }
             device.forEachBond(b -> b.space.addNode(node)); // the device may have moved to another node
+            refreshRoutesTo(nodeId, deviceId);
             epoch++;
         }
     }
@@ -208,7 +211,104 @@ public final class TranslationEngine {
             group.members.remove(device);
             group.rebuildPeers();
             dropIfUnused(group);
+            long nodeId = device.state.node.id;
+            List<Device> onNode = routed.get(nodeId);
+            if (onNode != null) {
+                onNode.remove(device);
+                if (onNode.isEmpty()) {
+                    routed.remove(nodeId);
+                }
+            }
+            refreshRoutesTo(nodeId, deviceId);
             epoch++;
+        }
+    }
+
+    /**
+     * Fabric routing for a device of a node with a topology: its DMA reaches without the IOMMU exactly the BARs
+     * {@code (peerIds[i], barIndex[i])} of devices of its node (TOPOLOGY.md "Routing follows the fabric"), instead of
+     * every BAR of its group. {@code peerIds == null} restores the group rule. Peers not (yet) known, and BAR indexes a
+     * peer does not have, route nothing until a {@link #putDevice} makes them known. No-op for an unknown device.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length or a BAR index is outside 0..255
+     */
+    public void routePeers(long deviceId, long[] peerIds, int[] barIndex) {
+        long[] reach = null;
+        if (peerIds != null) {
+            if (barIndex == null || barIndex.length != peerIds.length) {
+                throw new IllegalArgumentException("peer arrays differ in length");
+            }
+            reach = new long[peerIds.length];
+            for (int i = 0; i < peerIds.length; i++) {
+                requireId(peerIds[i], "peerId");
+                if (barIndex[i] < 0 || barIndex[i] > 255) {
+                    throw new IllegalArgumentException("malformed BAR " + barIndex[i]);
+                }
+                reach[i] = peerIds[i] << 8 | barIndex[i];
+            }
+            java.util.Arrays.sort(reach);
+        }
+        synchronized (lock) {
+            Device device = devices.get(deviceId);
+            if (device == null) {
+                return;
+            }
+            long nodeId = device.state.node.id;
+            List<Device> onNode = routed.computeIfAbsent(nodeId, k -> new ArrayList<>());
+            onNode.remove(device);
+            device.reach = reach;
+            if (reach == null) {
+                device.fabricPeers = null;
+                if (onNode.isEmpty()) {
+                    routed.remove(nodeId);
+                }
+            } else {
+                onNode.add(device);
+                device.fabricPeers = fabricTable(device);
+            }
+            epoch++;
+        }
+    }
+
+    /**
+     * The peer table of a routed device: {@code (owner, base, last, index)} for each (peer, BAR) of its reach that
+     * exists, in peer id then BAR index order. Writer only.
+     */
+    private long[] fabricTable(Device d) {
+        long[] reach = d.reach;
+        long[] out = new long[4 * reach.length];
+        int k = 0;
+        for (long key : reach) {
+            Device peer = devices.get(key >>> 8);
+            if (peer == null || peer == d || peer.state.node != d.state.node) {
+                continue;
+            }
+            DeviceState s = peer.state;
+            int bar = (int) (key & 0xff);
+            for (int i = 0; i < s.barIndex.length; i++) {
+                if (s.barIndex[i] == bar) {
+                    out[k++] = peer.id;
+                    out[k++] = s.barBase[i];
+                    out[k++] = s.barBase[i] + s.barSize[i] - 1;
+                    out[k++] = bar;
+                }
+            }
+        }
+        return k == out.length ? out : java.util.Arrays.copyOf(out, k);
+    }
+
+    /** Rebuilds the tables of the routed devices of {@code nodeId} that reach {@code peerId}, after it changed. Writer only. */
+    private void refreshRoutesTo(long nodeId, long peerId) {
+        List<Device> onNode = routed.get(nodeId);
+        if (onNode == null) {
+            return;
+        }
+        for (Device d : onNode) {
+            int at = java.util.Arrays.binarySearch(d.reach, peerId << 8);
+            int from = at >= 0 ? at : -at - 1;
+            if (from < d.reach.length && d.reach[from] >>> 8 == peerId) {
+                d.fabricPeers = fabricTable(d);
+            }
         }
     }
 
@@ -274,7 +374,7 @@ public final class TranslationEngine {
         requireAligned(iova, size);
         synchronized (lock) {
             Container c = containers.get(containerId);
-            if (c == null || size <= 0) {
+            if (c == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
                 return;
             }
             long hi = lastOf(iova, size);
@@ -357,7 +457,7 @@ public final class TranslationEngine {
         requireAligned(va, size);
         synchronized (lock) {
             AddressSpace as = spaces.get(addressSpaceId);
-            if (as == null || size <= 0) {
+            if (as == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
                 return;
             }
             long hi = lastOf(va, size);
@@ -462,6 +562,7 @@ public final class TranslationEngine {
     /** Drops every node, device, group, container, address space, bond, fault record and counter. */
     public void clear() {
         synchronized (lock) {
+            routed.clear();
             for (Container c : containers.values()) {
                 retire(c);
             }
@@ -582,7 +683,7 @@ public final class TranslationEngine {
             }
             long addr = addrs[i];
             if (kind == K_UNKNOWN) {
-                fault(b, i, FaultReason.UNKNOWN_DEVICE, 0, addr);
+                fault(b, i, FaultReason.UNKNOWN_DEVICE, FaultReason.VTD_NO_CONTEXT, addr);
                 continue;
             }
             if (peers != null && peer(b, i, peers, dev, addr)) {
@@ -681,7 +782,8 @@ public final class TranslationEngine {
         Node node = s.node;
         switchNode(b, node);
         Group g = s.group;
-        b.rPeers = g.peerBars;
+        long[] fabric = d.fabricPeers;
+        b.rPeers = fabric != null ? fabric : g.peerBars;
         int config = node.config;
         if (pasid < 0) {
             Container c = g.container;

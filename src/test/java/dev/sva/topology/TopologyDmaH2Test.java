@@ -1,0 +1,4 @@
+package dev.sva.topology;
+
+class TopologyDmaH2Test extends TopologyDmaTests {
+}

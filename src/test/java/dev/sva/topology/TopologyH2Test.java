@@ -1,0 +1,4 @@
+package dev.sva.topology;
+
+class TopologyH2Test extends TopologyTests {
+}

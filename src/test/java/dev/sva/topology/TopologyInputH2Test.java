@@ -1,0 +1,4 @@
+package dev.sva.topology;
+
+class TopologyInputH2Test extends TopologyInputTests {
+}

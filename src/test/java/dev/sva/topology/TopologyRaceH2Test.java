@@ -1,0 +1,4 @@
+package dev.sva.topology;
+
+class TopologyRaceH2Test extends TopologyRaceTests {
+}
