@@ -4,6 +4,7 @@ import dev.sva.core.CreatedResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
+import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
@@ -29,10 +30,12 @@ class BondController {
 
     private final BondService bonds;
     private final MeterRegistry meters;
+    private final NodeService nodes;
 
-    BondController(BondService bonds, MeterRegistry meters) {
+    BondController(BondService bonds, MeterRegistry meters, NodeService nodes) {
         this.bonds = bonds;
         this.meters = meters;
+        this.nodes = nodes;
     }
 
     /** Counts a successful bind: {@code sva.binds{kind=device|container, result=created|existing}}. */
@@ -106,7 +109,7 @@ class BondController {
                         @RequestParam(required = false) String addressSpaceId, @RequestParam(required = false) String containerId,
                         @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(bonds.page(node, deviceId, addressSpaceId, containerId, page), page.limit(),
+        return Page.of(nodes.listed(nodes.get(node), () -> bonds.page(node, deviceId, addressSpaceId, containerId, page)), page.limit(),
                 b -> Long.toString(b.id()), BondView::of);
     }
 

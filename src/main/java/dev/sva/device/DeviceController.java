@@ -6,6 +6,7 @@ import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import dev.sva.core.Problems;
+import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -95,8 +96,9 @@ class DeviceController {
     Page<DeviceView> list(@RequestParam(required = false) String node, @RequestParam(required = false) String groupId,
                           @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        String nodeName = nodes.get(node).name();
-        return Page.of(devices.page(node, groupId, page), page.limit(), d -> Long.toString(d.id()),
+        Node n = nodes.get(node);
+        String nodeName = n.name();
+        return Page.of(nodes.listed(n, () -> devices.page(node, groupId, page)), page.limit(), d -> Long.toString(d.id()),
                 d -> DeviceView.of(d, nodeName));
     }
 

@@ -16,6 +16,11 @@ public interface NodeRepository extends JpaRepository<Node, Long> {
     @Query("select n from Node n where n.name = :name")
     Optional<Node> lockByName(String name);
 
+    /** Locks the node's row without entering its gate: for reads that must not see a commit begin. */
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("select n.id from Node n where n.id = :id")
+    Optional<Long> lockRow(long id);
+
     /** The seq of the node's last event, read from the database (not from a loaded entity). */
     @Query("select n.lastEventSeq from Node n where n.id = :id")
     Optional<Long> lastEventSeq(long id);
