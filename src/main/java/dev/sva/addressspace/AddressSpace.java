@@ -37,6 +37,10 @@ public class AddressSpace {
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
+    /** How many regions the process holds: kept with them under the node lock, for the region limit. */
+    @Column(name = "region_count", nullable = false)
+    private int regionCount;
+
     protected AddressSpace() {
     }
 
@@ -77,6 +81,18 @@ public class AddressSpace {
 
     public Integer pasid() {
         return pasid;
+    }
+
+    public int regionCount() {
+        return regionCount;
+    }
+
+    /** Counts regions added ({@code delta > 0}) or removed; only with the rows, under the node lock. */
+    void countRegions(int delta) {
+        if (regionCount + delta < 0) {
+            throw new IllegalStateException("address space " + publicId() + " would hold " + (regionCount + delta) + " regions");
+        }
+        regionCount += delta;
     }
 
     public Instant createdAt() {

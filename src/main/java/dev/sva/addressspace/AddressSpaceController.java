@@ -11,6 +11,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.math.BigInteger;
 import java.net.URI;
 import java.time.Instant;
 import org.springframework.http.HttpStatus;
@@ -54,14 +55,14 @@ class AddressSpaceController {
                                 defaultValue = "true") Boolean pinned) {
     }
 
-    record RegionView(String va, long size, String physicalAddress, boolean read, boolean write, boolean pinned) {
+    record RegionView(String va, @Schema(description = "bytes, unsigned 64-bit") BigInteger size, String physicalAddress, boolean read, boolean write, boolean pinned) {
         static RegionView of(Region r) {
-            return new RegionView(Address.format(r.va()), r.size(), Address.format(r.physicalAddress()), r.read(), r.write(),
+            return new RegionView(Address.format(r.va()), Address.unsigned(r.size()), Address.format(r.physicalAddress()), r.read(), r.write(),
                     r.pinned());
         }
     }
 
-    record MunmapView(long unmappedBytes) {
+    record MunmapView(@Schema(description = "bytes, unsigned") BigInteger unmappedBytes) {
     }
 
     @PostMapping
@@ -110,7 +111,7 @@ class AddressSpaceController {
         Region r = spaces.map(id, va, size, physical, Boolean.TRUE.equals(body.read()), Boolean.TRUE.equals(body.write()),
                 body.pinned() == null || body.pinned());
         return ResponseEntity.status(HttpStatus.CREATED)
-                .location(URI.create("/api/v1/address-spaces/" + id + "/mappings?va=" + Address.format(r.va()) + "&size=" + r.size()))
+                .location(URI.create("/api/v1/address-spaces/" + id + "/mappings?va=" + Address.format(r.va()) + "&size=" + Address.unsigned(r.size())))
                 .body(RegionView.of(r));
     }
 
@@ -128,7 +129,7 @@ class AddressSpaceController {
 
     @DeleteMapping("/{id}/mappings")
     @Operation(summary = "munmap", description = "Removes [va, va+size), splitting the regions it cuts; no parameters "
-            + "removes every region. Answers the bytes removed.")
+            + "removes every region; size 0 is 400 VALIDATION_FAILED (EINVAL), as munmap(2). Answers the bytes removed.")
     MunmapView unmap(@PathVariable String id, @RequestParam(required = false) String va,
                      @RequestParam(required = false) String size) {
         Long start = va == null ? null : Address.parse("va", va);

@@ -13,6 +13,7 @@ import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,11 +117,13 @@ public class AddressSpaceService {
             throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing region")
                     .with("regions", overlaps.stream().map(AddressSpaceService::summary).toList());
         }
-        if (regions.countByAddressSpaceId(space.id()) >= MAX_REGIONS) {
+        // the kept count, not a count(*): an mmap's cost must not grow with the process
+        if (space.regionCount() >= MAX_REGIONS) {
             throw new ProblemException(ProblemType.MAPPING_LIMIT, "process holds " + MAX_REGIONS + " regions, the limit")
                     .with("limit", MAX_REGIONS);
         }
         Region region = regions.save(new Region(space.id(), range, physicalAddress, read, write, pinned));
+        space.countRegions(1);
         events.record(node, EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region));
         publisher.publishEvent(new StateChange.RegionMapped(space.id(), va, size, physicalAddress, read, write, pinned));
         return region;
@@ -128,10 +131,11 @@ public class AddressSpaceService {
 
     /**
      * munmap: removes {@code [va, va + size)}, splitting the regions it cuts; both {@code null} removes
-     * every region. Returns the bytes removed.
+     * every region. A zero size is {@code 400 VALIDATION_FAILED} ({@code EINVAL}, as {@code munmap(2)}).
+     * Returns the bytes removed, unsigned and exact.
      */
     @Transactional
-    public long unmap(String id, Long va, Long size) {
+    public BigInteger unmap(String id, Long va, Long size) {
         if ((va == null) != (size == null)) {
             throw Problems.invalid(va == null ? "va" : "size", "va and size go together; give neither to unmap all");
         }
@@ -142,18 +146,15 @@ public class AddressSpaceService {
             cut = AddressRange.all();
         } else {
             cut = AddressRange.ofUnmap("va", va, size);
-            if (cut == null) {
-                return 0;
-            }
         }
         List<Region> hit = regions.overlapping(space.id(), cut, Pageable.unpaged());
-        long removed = 0;
+        BigInteger removed = BigInteger.ZERO;
         List<Region> kept = new ArrayList<>();
         for (Region r : hit) {
             AddressRange range = r.range();
             long lo = Long.compareUnsigned(range.first(), cut.first()) >= 0 ? range.first() : cut.first();
             long hi = Long.compareUnsigned(range.last(), cut.last()) <= 0 ? range.last() : cut.last();
-            removed += hi - lo + 1;
+            removed = removed.add(Address.unsigned(hi - lo)).add(BigInteger.ONE);
             if (Long.compareUnsigned(range.first(), cut.first()) < 0) {
                 kept.add(r.slice(new AddressRange(range.first(), cut.first() - 1)));
             }
@@ -162,16 +163,24 @@ public class AddressSpaceService {
             }
         }
         if (hit.isEmpty()) {
-            return 0;
+            return BigInteger.ZERO;
         }
         regions.deleteAllInBatch(hit);
         regions.saveAll(kept);
+        space.countRegions(kept.size() - hit.size());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("va", Address.format(cut.first()));
-        data.put("size", cut.size());
+        data.put("size", va == null ? null : Address.unsigned(cut.size()));
         data.put("unmappedBytes", removed);
         events.record(node, EventType.MAPPING_REMOVED, "addressSpace", space.publicId(), data);
-        publisher.publishEvent(new StateChange.RegionUnmapped(space.id(), cut.first(), cut.size()));
+        if (va == null) {
+            // the whole 2^64 space has no size a long can carry (AddressRange#size is 0): name each region
+            for (Region r : hit) {
+                publisher.publishEvent(new StateChange.RegionUnmapped(space.id(), r.va(), r.size()));
+            }
+        } else {
+            publisher.publishEvent(new StateChange.RegionUnmapped(space.id(), cut.first(), cut.size()));
+        }
         return removed;
     }
 
@@ -193,7 +202,7 @@ public class AddressSpaceService {
     static Map<String, Object> summary(Region r) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("va", Address.format(r.va()));
-        s.put("size", r.size());
+        s.put("size", Address.unsigned(r.size()));
         s.put("physicalAddress", Address.format(r.physicalAddress()));
         s.put("read", r.read());
         s.put("write", r.write());

@@ -4,6 +4,10 @@ import dev.sva.core.CreatedResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
+import dev.sva.node.Node;
+import dev.sva.container.Container;
+import dev.sva.device.Device;
+import dev.sva.addressspace.AddressSpace;
 import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,11 +33,13 @@ import org.springframework.web.bind.annotation.RestController;
 class BondController {
 
     private final BondService bonds;
+    private final ContainerBinds binds;
     private final MeterRegistry meters;
     private final NodeService nodes;
 
-    BondController(BondService bonds, MeterRegistry meters, NodeService nodes) {
+    BondController(BondService bonds, ContainerBinds binds, MeterRegistry meters, NodeService nodes) {
         this.bonds = bonds;
+        this.binds = binds;
         this.meters = meters;
         this.nodes = nodes;
     }
@@ -79,7 +85,7 @@ class BondController {
             + "CONTAINER_EMPTY when no device is attached; under STRICT 409 UNSAFE_GROUP_BIND (member groups) for a "
             + "multi-device group; 422 SVA_UNSUPPORTED / IOPF_UNSUPPORTED listing every incapable device. When already "
             + "bound: 200 with the bind as it was made (its driverData), after the same checks, and after binding "
-            + "any device that lost its bond since (a hot-plug under STRICT, a DELETE /bonds/{id}); under STRICT a "
+            + "any device it does not cover (see GET /containers/{id}/bonds: one hot-plugged into an attached group); under STRICT a "
             + "container that now holds a multi-device group answers 409 UNSAFE_GROUP_BIND again. 409 DUPLICATE "
             + "(EEXIST) when the bind, or a device's own bond it would take over, was made with the other iopf.")
     ResponseEntity<ContainerBindView> bindContainer(@PathVariable String id, @RequestBody CreateBond body) {
@@ -93,6 +99,42 @@ class BondController {
                 : ResponseEntity.ok(view);
     }
 
+    record CoveredDevice(String deviceId, String groupId, String bondId) {
+    }
+
+    record UncoveredDevice(String deviceId, String groupId, ContainerBinds.Gap reason, String detail,
+                           @Schema(nullable = true, description = "the device's own bond, for BOUND_WITH_OTHER_IOPF") String bondId) {
+    }
+
+    @Schema(description = "A bind of an address space to the container, and what it covers now")
+    record ContainerBindState(String addressSpaceId, @Schema(nullable = true) Integer pasid, boolean iopf,
+                              @Schema(nullable = true) String driverData, Instant createdAt,
+                              @Schema(description = "attached devices that hold the bind's bond") List<CoveredDevice> covers,
+                              @Schema(description = "attached devices that do not, each with why") List<UncoveredDevice> doesNotCover) {
+        static ContainerBindState of(ContainerBinds.Bind b) {
+            return new ContainerBindState(Ids.ADDRESS_SPACE.format(b.bind().addressSpaceId()),
+                    b.space() == null ? null : b.space().pasid(), b.bind().iopf(), b.bind().driverData(), b.bind().createdAt(),
+                    b.covered().stream().map(c -> new CoveredDevice(c.device().publicId(), Ids.GROUP.format(c.device().groupId()),
+                            c.bond().publicId())).toList(),
+                    b.uncovered().stream().map(u -> new UncoveredDevice(u.device().publicId(), Ids.GROUP.format(u.device().groupId()),
+                            u.gap(), u.detail(), u.bond() == null ? null : u.bond().publicId())).toList());
+        }
+    }
+
+    @GetMapping("/containers/{id}/bonds")
+    @Operation(summary = "List a container's binds and what each covers", description = "Oldest first. Each bind "
+            + "with its PASID, iopf and driverData, the attached devices that hold its bond (covers) and those that do "
+            + "not (doesNotCover), each with why: GROUP_NOT_SINGLETON (STRICT revoked the bonds of a group that became "
+            + "multi-device), SVA_UNSUPPORTED, IOPF_UNSUPPORTED, PASID_OUT_OF_RANGE, BOUND_WITH_OTHER_IOPF (the device's "
+            + "own bond), JOINED_AFTER_BIND (hot-plugged into an attached group: a hot-plug binds nothing, rule 5; POST "
+            + "the bind again to bind it). 404 NOT_FOUND for an unknown container.")
+    Page<ContainerBindState> containerBinds(@PathVariable String id, @RequestParam(required = false) Integer limit,
+                                            @RequestParam(required = false) String cursor) {
+        PageRequest page = PageRequest.of(limit, cursor);
+        return Page.of(nodes.listed(nodes.ownerOf(Container.class, Ids.CONTAINER, id), () -> binds.page(id, page)), page.limit(),
+                b -> Long.toString(b.bind().id()), ContainerBindState::of);
+    }
+
     @DeleteMapping("/containers/{id}/bonds/{addressSpaceId}")
     @ApiResponse(responseCode = "204", description = "Done")
     @Operation(summary = "Unbind a process from a container", description = "404 NOT_FOUND (ESRCH) when not bound.")
@@ -102,14 +144,18 @@ class BondController {
     }
 
     @GetMapping("/bonds")
-    @Operation(summary = "List bonds of a node (default local), by id", description = "Each filter (deviceId, addressSpaceId, "
-            + "containerId) must name an object of the node: 404 NOT_FOUND when it names nothing, 422 CROSS_NODE when "
-            + "another node's.")
+    @Operation(summary = "List bonds of a node, by id", description = "A filter (deviceId, addressSpaceId, containerId) "
+            + "implies its object's node; without node or a filter, the local node. 404 NOT_FOUND when a filter names nothing, "
+            + "422 CROSS_NODE when an explicit node or another filter names a different node.")
     Page<BondView> list(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
                         @RequestParam(required = false) String addressSpaceId, @RequestParam(required = false) String containerId,
                         @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(nodes.listed(nodes.get(node), () -> bonds.page(node, deviceId, addressSpaceId, containerId, page)), page.limit(),
+        // the node whose seq is answered is the one the filters imply, as the service resolves it
+        Node n = nodes.scope(node, NodeService.Filter.of(Device.class, Ids.DEVICE, deviceId),
+                NodeService.Filter.of(AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
+                NodeService.Filter.of(Container.class, Ids.CONTAINER, containerId)).node();
+        return Page.of(nodes.listed(n, () -> bonds.page(node, deviceId, addressSpaceId, containerId, page)), page.limit(),
                 b -> Long.toString(b.id()), BondView::of);
     }
 
@@ -121,7 +167,11 @@ class BondController {
 
     @DeleteMapping("/bonds/{id}")
     @ApiResponse(responseCode = "204", description = "Done")
-    @Operation(summary = "Unbind", description = "Removes the bond (BOND_REMOVED). The PASID stays with the process.")
+    @Operation(summary = "Unbind", description = "Removes the bond (BOND_REMOVED). The PASID stays with the process. "
+            + "A bond a container bind made is the container's: 409 BOND_OF_CONTAINER (EBUSY) with the unbind to use, "
+            + "DELETE /containers/{id}/bonds/{addressSpaceId}, since removing one device's bond would leave the bind "
+            + "silently short of it. A bond already revoked: 404 NOT_FOUND with revokedBy, errno ESRCH after a process "
+            + "exit (as the container unbind), ENOENT otherwise.")
     ResponseEntity<Void> unbind(@PathVariable String id) {
         bonds.unbind(id);
         return ResponseEntity.noContent().build();

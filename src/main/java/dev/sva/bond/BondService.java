@@ -57,10 +57,12 @@ public class BondService {
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
+    private final RevokedBondRepository revoked;
 
     BondService(BondRepository bonds, ContainerBondRepository containerBonds, DeviceRepository devices,
                 GroupRepository groups, ContainerRepository containers, AddressSpaceRepository spaces, NodeService nodes,
-                EventLog events, ApplicationEventPublisher publisher, SvaProperties properties) {
+                EventLog events, ApplicationEventPublisher publisher, SvaProperties properties, RevokedBondRepository revoked) {
+        this.revoked = revoked;
         this.bonds = bonds;
         this.containerBonds = containerBonds;
         this.devices = devices;
@@ -109,9 +111,9 @@ public class BondService {
      * Binds every device of every group attached to a container ({@code bind_group()}), all or
      * nothing (rules 2 and 3). Idempotent per (container, address space): a repeated bind answers the
      * existing bind ({@code created == false}, with the driverData it was made with), after checking
-     * the container again and binding any device that lost its bond since (a hot-plug under
-     * {@code STRICT}, an unplug and re-plug, a {@code DELETE /bonds/{id}}), so an answered container
-     * bind always covers every device; under {@code STRICT} a container that now holds a multi-device
+     * the container again and binding any device it does not cover (one hot-plugged into an attached
+     * group, which rule 5 gives no bond; an unplug and re-plug; a bond revoked under {@code STRICT}),
+     * so an answered container bind always covers every device; under {@code STRICT} a container that now holds a multi-device
      * group is refused again. A bind, or a device bond it would take over, made with the other iopf
      * is {@code 409 DUPLICATE}.
      */
@@ -177,13 +179,44 @@ public class BondService {
         containerBonds.delete(cb);
     }
 
-    /** Explicit unbind of one bond ({@code BOND_REMOVED}). */
+    /**
+     * Explicit unbind of one bond ({@code BOND_REMOVED}). A bond a container bind made is the
+     * container's: removing it alone would leave the bind silently short of a device (rule 2 binds
+     * every device, all or nothing), so it is {@code 409 BOND_OF_CONTAINER} ({@code EBUSY}) naming
+     * the container unbind to use, as VFIO owns the bonds it made for {@code VFIO_IOMMU_BIND_PROCESS}.
+     * A bond already revoked answers {@code 404 NOT_FOUND} with why: {@code ESRCH} after a process
+     * exit (the seed's unbind of an exited mm), {@code ENOENT} otherwise, as for an id never issued.
+     */
     @Transactional
     public void unbind(String bondId) {
         long key = Ids.BOND.parse(bondId);
-        Node node = nodes.lockOwnerOf(Bond.class, key).orElseThrow(() -> Ids.BOND.notFound(bondId));
-        Bond bond = bonds.findById(key).orElseThrow(() -> Ids.BOND.notFound(bondId));
+        Node node = nodes.lockOwnerOf(Bond.class, key).orElseThrow(() -> gone(bondId, key));
+        Bond bond = bonds.findById(key).orElseThrow(() -> gone(bondId, key));
+        if (bond.containerId() != null) {
+            var bind = containerBonds.findByContainerIdAndAddressSpaceId(bond.containerId(), bond.addressSpaceId());
+            if (bind.isPresent()) {
+                String ctr = Ids.CONTAINER.format(bond.containerId());
+                String as = Ids.ADDRESS_SPACE.format(bond.addressSpaceId());
+                throw new ProblemException(ProblemType.BOND_OF_CONTAINER, "bond " + bondId + " was made by the bind of "
+                        + as + " to container " + ctr + "; unbinding one device would leave that bind short of it. "
+                        + "Unbind the container: DELETE /api/v1/containers/" + ctr + "/bonds/" + as)
+                        .with("containerId", ctr)
+                        .with("addressSpaceId", as)
+                        .with("unbind", "/api/v1/containers/" + ctr + "/bonds/" + as);
+            }
+        }
         remove(node, bond, null);
+    }
+
+    /** Why a bond id names nothing: revoked (and why), or never a bond ({@code ENOENT}). */
+    private ProblemException gone(String bondId, long key) {
+        return revoked.findById(key)
+                .map(r -> new ProblemException(ProblemType.NOT_FOUND, r.reason() == RevokeReason.PROCESS_EXIT ? "ESRCH" : "ENOENT",
+                        "bond " + bondId + " was revoked (" + r.reason() + ") at " + r.revokedAt())
+                        .with("id", bondId)
+                        .with("revokedBy", r.reason().name())
+                        .with("revokedAt", r.revokedAt().toString()))
+                .orElseGet(() -> Ids.BOND.notFound(bondId));
     }
 
     @Transactional(readOnly = true)
@@ -193,11 +226,10 @@ public class BondService {
 
     @Transactional(readOnly = true)
     public List<Bond> page(String nodeName, String deviceId, String addressSpaceId, String containerId, PageRequest page) {
-        Node node = nodes.get(nodeName);
-        return bonds.page(node.id(), page.cursorKey(0),
-                nodes.filterKey(node, Device.class, Ids.DEVICE, deviceId),
-                nodes.filterKey(node, AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
-                nodes.filterKey(node, Container.class, Ids.CONTAINER, containerId), page.probe());
+        NodeService.ListScope scope = nodes.scope(nodeName, NodeService.Filter.of(Device.class, Ids.DEVICE, deviceId),
+                NodeService.Filter.of(AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
+                NodeService.Filter.of(Container.class, Ids.CONTAINER, containerId));
+        return bonds.page(scope.node().id(), page.cursorKey(0), scope.key(0), scope.key(1), scope.key(2), page.probe());
     }
 
     // ---- called by other features inside their locked transaction ----
@@ -373,6 +405,9 @@ public class BondService {
     /** Removes a bond: an explicit unbind ({@code reason == null}) or a revocation. */
     private void remove(Node node, Bond bond, RevokeReason reason) {
         bonds.delete(bond);
+        if (reason != null) {
+            revoked.save(new RevokedBond(bond.id(), node.id(), reason));
+        }
         events.record(node, reason == null ? EventType.BOND_REMOVED : EventType.BOND_REVOKED, "bond", bond.publicId(),
                 describe(bond, reason));
         publisher.publishEvent(new StateChange.Unbound(bond.deviceId(), bond.pasid()));

@@ -50,6 +50,10 @@ public class ContainerBond {
         this.createdAt = Timestamps.now();
     }
 
+    public long id() {
+        return id;
+    }
+
     public long containerId() {
         return containerId;
     }
@@ -64,5 +68,9 @@ public class ContainerBond {
 
     public String driverData() {
         return driverData;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
     }
 }

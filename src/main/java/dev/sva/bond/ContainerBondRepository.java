@@ -2,7 +2,9 @@ package dev.sva.bond;
 
 import java.util.List;
 import java.util.Optional;
+import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
 
 public interface ContainerBondRepository extends JpaRepository<ContainerBond, Long> {
 
@@ -13,4 +15,7 @@ public interface ContainerBondRepository extends JpaRepository<ContainerBond, Lo
     List<ContainerBond> findByAddressSpaceId(long addressSpaceId);
 
     boolean existsByContainerId(long containerId);
+
+    @Query("select c from ContainerBond c where c.containerId = :containerId and c.id > :after order by c.id")
+    List<ContainerBond> page(long containerId, long after, Pageable pageable);
 }

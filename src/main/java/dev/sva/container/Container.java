@@ -11,7 +11,10 @@ import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** A VFIO container / iommufd IOAS. Written only under its node's lock. */
+/**
+ * A VFIO container / iommufd IOAS. Written only under its node's lock; {@code mappingCount} always
+ * equals the number of its {@code dma_mapping} rows, changed in the transaction that adds or removes them.
+ */
 @Entity
 @Table(name = "container")
 public class Container {
@@ -28,6 +31,10 @@ public class Container {
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
+
+    /** How many mappings the container holds: kept with them under the node lock (dma_entry_limit, rule 17). */
+    @Column(name = "mapping_count", nullable = false)
+    private int mappingCount;
 
     protected Container() {
     }
@@ -52,6 +59,18 @@ public class Container {
 
     public String name() {
         return name;
+    }
+
+    public int mappingCount() {
+        return mappingCount;
+    }
+
+    /** Counts mappings added ({@code delta > 0}) or removed; only with the rows, under the node lock. */
+    void countMappings(int delta) {
+        if (mappingCount + delta < 0) {
+            throw new IllegalStateException("container " + publicId() + " would hold " + (mappingCount + delta) + " mappings");
+        }
+        mappingCount += delta;
     }
 
     public Instant createdAt() {

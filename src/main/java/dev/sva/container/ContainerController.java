@@ -11,6 +11,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.math.BigInteger;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -54,9 +55,11 @@ class ContainerController {
                          @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String physicalAddress, Boolean read, Boolean write) {
     }
 
-    record MappingView(String iova, long size, String physicalAddress, boolean read, boolean write) {
+    record MappingView(String iova, @Schema(description = "bytes, unsigned 64-bit") BigInteger size, String physicalAddress,
+                       boolean read, boolean write) {
         static MappingView of(DmaMapping m) {
-            return new MappingView(Address.format(m.iova()), m.size(), Address.format(m.physicalAddress()), m.read(), m.write());
+            return new MappingView(Address.format(m.iova()), Address.unsigned(m.size()), Address.format(m.physicalAddress()),
+                    m.read(), m.write());
         }
     }
 
@@ -120,7 +123,8 @@ class ContainerController {
     @CreatedResponse
     @Operation(summary = "Map a DMA range", description = "Without iova the service picks the lowest free, non-zero IOVA "
             + "aligned to the size rounded up to a power of two. Misaligned, zero size, no permission: 400 "
-            + "VALIDATION_FAILED (EINVAL); wrap past 2^64: 400 (EOVERFLOW); beyond iovaBits: 422 OUT_OF_RANGE; overlap: "
+            + "VALIDATION_FAILED (EINVAL); sizes are unsigned 64-bit and only a real wrap past 2^64 is 400 (EOVERFLOW); "
+            + "beyond iovaBits: 422 OUT_OF_RANGE; overlap: "
             + "409 MAPPING_OVERLAP (EEXIST); the 65,536th mapping: 409 MAPPING_LIMIT (ENOSPC).")
     ResponseEntity<MappingView> map(@PathVariable String id, @RequestBody CreateMapping body) {
         Long iova = body.iova() == null ? null : Address.parse("iova", body.iova());
@@ -128,7 +132,7 @@ class ContainerController {
         long physical = Address.parse("physicalAddress", body.physicalAddress());
         DmaMapping m = containers.map(id, iova, size, physical, Boolean.TRUE.equals(body.read()), Boolean.TRUE.equals(body.write()));
         return ResponseEntity.status(HttpStatus.CREATED)
-                .location(URI.create("/api/v1/containers/" + id + "/mappings?iova=" + Address.format(m.iova()) + "&size=" + m.size()))
+                .location(URI.create("/api/v1/containers/" + id + "/mappings?iova=" + Address.format(m.iova()) + "&size=" + Address.unsigned(m.size())))
                 .body(MappingView.of(m));
     }
 
@@ -145,12 +149,14 @@ class ContainerController {
         return Page.of(nodes.listed(nodes.byId(containers.get(id).container().nodeId()), () -> containers.mappings(id, range, page)), page.limit(), ContainerService::nextCursor, MappingView::of);
     }
 
-    record UnmapView(long unmappedBytes, long unmappedCount) {
+    record UnmapView(@Schema(description = "bytes, unsigned") BigInteger unmappedBytes, long unmappedCount) {
     }
 
     @DeleteMapping("/{id}/mappings")
     @Operation(summary = "Unmap", description = "Removes every mapping wholly inside [iova, iova+size) and returns the "
-            + "bytes removed; no parameters unmaps all; size 0 removes nothing. A range that would split a mapping "
+            + "bytes removed; no parameters, or iova=0x0&size=0xffffffffffffffff (iommufd's iopt_unmap_all), unmaps all; "
+            + "size 0 is 400 VALIDATION_FAILED (EINVAL, as vfio_dma_do_unmap); a wrap past 2^64 is 400 (EOVERFLOW). "
+            + "A range that would split a mapping "
             + "answers 409 MAPPING_SPLIT (EINVAL) and removes nothing.")
     UnmapView unmap(@PathVariable String id, @RequestParam(required = false) String iova,
                     @RequestParam(required = false) String size) {

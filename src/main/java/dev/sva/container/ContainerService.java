@@ -20,7 +20,7 @@ import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
-import java.util.HashMap;
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +42,8 @@ public class ContainerService {
     public record ContainerState(Container container, String node, List<Long> groups, long mappingCount) {
     }
 
-    public record Unmapped(long unmappedBytes, long unmappedCount) {
+    /** {@code unmappedBytes} is unsigned and exact: mappings of a 64-bit container can hold 2^64 bytes in all. */
+    public record Unmapped(BigInteger unmappedBytes, long unmappedCount) {
     }
 
     private final ContainerRepository containers;
@@ -189,19 +190,23 @@ public class ContainerService {
             throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing mapping")
                     .with("mappings", overlaps.stream().map(ContainerService::summary).toList());
         }
-        if (mappings.countByContainerId(container.id()) >= DMA_ENTRY_LIMIT) {
+        // the kept count, not a count(*): a map's cost must not grow with the container
+        if (container.mappingCount() >= DMA_ENTRY_LIMIT) {
             throw new ProblemException(ProblemType.MAPPING_LIMIT, "container " + id + " holds " + DMA_ENTRY_LIMIT
                     + " mappings, the limit").with("limit", DMA_ENTRY_LIMIT);
         }
         DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
+        container.countMappings(1);
         events.record(node, EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
         publisher.publishEvent(new StateChange.Mapped(container.id(), range.first(), size, physicalAddress, read, write));
         return mapping;
     }
 
     /**
-     * Unmaps every mapping wholly inside {@code [iova, iova + size)}; both {@code null} unmaps all.
-     * A range that would split a mapping removes nothing: {@code 409 MAPPING_SPLIT} (rule 16).
+     * Unmaps every mapping wholly inside {@code [iova, iova + size)}; both {@code null}, or iova 0 with
+     * size {@code 2^64 - 1} (iommufd's {@code iopt_unmap_all}), unmaps all. A zero size is {@code 400
+     * VALIDATION_FAILED} ({@code EINVAL}, as {@code vfio_dma_do_unmap}). A range that would split a
+     * mapping removes nothing: {@code 409 MAPPING_SPLIT} (rule 16).
      */
     @Transactional
     public Unmapped unmap(String id, Long iova, Long size) {
@@ -212,14 +217,11 @@ public class ContainerService {
         Node node = nodes.byId(container.nodeId());
         List<DmaMapping> removed;
         AddressRange range;
-        if (iova == null) {
+        if (iova == null || AddressRange.isUnmapAll(iova, size)) {
             removed = mappings.allOf(container.id());
             range = AddressRange.all();
         } else {
             range = AddressRange.ofUnmap("iova", iova, size);
-            if (range == null) {
-                return new Unmapped(0, 0);
-            }
             removed = mappings.overlapping(container.id(), range, Pageable.unpaged());
             List<Map<String, Object>> split = removed.stream().filter(m -> !range.contains(m.range()))
                     .map(ContainerService::summary).toList();
@@ -229,13 +231,14 @@ public class ContainerService {
             }
         }
         if (removed.isEmpty()) {
-            return new Unmapped(0, 0);
+            return new Unmapped(BigInteger.ZERO, 0);
         }
-        long bytes = removed.stream().mapToLong(DmaMapping::size).sum();
+        BigInteger bytes = removed.stream().map(m -> Address.unsigned(m.size())).reduce(BigInteger.ZERO, BigInteger::add);
         mappings.deleteAllInBatch(removed);
+        container.countMappings(-removed.size());
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("iova", Address.format(range.first()));
-        data.put("size", range.size());
+        data.put("size", iova == null || AddressRange.isUnmapAll(iova, size) ? null : Address.unsigned(range.size()));
         data.put("unmappedBytes", bytes);
         data.put("unmappedCount", removed.size());
         events.record(node, EventType.MAPPING_REMOVED, "container", container.publicId(), data);
@@ -264,7 +267,7 @@ public class ContainerService {
     static Map<String, Object> summary(DmaMapping m) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("iova", Address.format(m.iova()));
-        s.put("size", m.size());
+        s.put("size", Address.unsigned(m.size()));
         s.put("physicalAddress", Address.format(m.physicalAddress()));
         s.put("read", m.read());
         s.put("write", m.write());
@@ -272,11 +275,12 @@ public class ContainerService {
     }
 
     private long pickIova(long containerId, long size, int iovaBits) {
-        if (size <= 0 || !Address.isPageAligned(size)) {
+        if (size == 0 || !Address.isPageAligned(size)) {
             return 0; // AddressRange.ofMapping reports the size itself
         }
+        // unsigned: a size of 2^63 aligns to 2^63; above it no power of two fits in 64 bits
         long align = Long.highestOneBit(size) == size ? size : Long.highestOneBit(size) << 1;
-        if (align <= 0) {
+        if (align == 0) {
             throw noFreeIova(size, iovaBits);
         }
         long candidate = align;
@@ -323,10 +327,8 @@ public class ContainerService {
         }
         Map<Long, List<Long>> attached = groups.findByContainerIdInOrderById(ids).stream()
                 .collect(Collectors.groupingBy(IommuGroup::containerId, Collectors.mapping(IommuGroup::id, Collectors.toList())));
-        Map<Long, Long> counts = new HashMap<>();
-        mappings.countByContainerIds(ids).forEach(row -> counts.put((Long) row[0], (Long) row[1]));
         return page.stream()
-                .map(c -> new ContainerState(c, nodeName, attached.getOrDefault(c.id(), List.of()), counts.getOrDefault(c.id(), 0L)))
+                .map(c -> new ContainerState(c, nodeName, attached.getOrDefault(c.id(), List.of()), c.mappingCount()))
                 .toList();
     }
 

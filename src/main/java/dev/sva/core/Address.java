@@ -50,8 +50,10 @@ public final class Address {
     }
 
     /**
-     * Parses a size given as a JSON integer or a {@code 0x…} string. Sizes are below 2^63 (8 EiB), so
-     * they stay positive {@code long}s.
+     * Parses a size given as a JSON integer or a {@code 0x…} string. Sizes are unsigned 64-bit, as
+     * the kernel's {@code __u64 size}/{@code length}: any value up to 2^64 - 1 is returned (as the
+     * {@code long} with the same bits); only a value that does not fit 64 bits is {@code EOVERFLOW}.
+     * Whether {@code start + size} wraps is the caller's check.
      */
     public static long parseSize(String field, Object value) {
         if (value == null) {
@@ -63,17 +65,22 @@ public final class Address {
         } else if (value instanceof BigInteger b) {
             big = b;
         } else if (value instanceof String s) {
-            big = new BigInteger(Long.toUnsignedString(parse(field, s)));
+            return parse(field, s);
         } else {
             throw Problems.invalid(field, "must be an integer or a hex string such as \"0x1000\"");
         }
         if (big.signum() < 0) {
             throw Problems.invalid(field, "must not be negative");
         }
-        if (big.compareTo(TWO_64) >= 0 || big.bitLength() > 63) {
-            throw Problems.invalid(field, "must be below 2^63", "EOVERFLOW");
+        if (big.compareTo(TWO_64) >= 0) {
+            throw Problems.invalid(field, "does not fit in 64 bits", "EOVERFLOW");
         }
         return big.longValue();
+    }
+
+    /** An unsigned 64-bit value (a size, a byte count) as a JSON integer, exact above 2^63 as well. */
+    public static BigInteger unsigned(long value) {
+        return value >= 0 ? BigInteger.valueOf(value) : BigInteger.valueOf(value).add(TWO_64);
     }
 
     /** A size given as a query parameter: decimal digits, or a {@code 0x…} string; for {@link #parseSize}. */

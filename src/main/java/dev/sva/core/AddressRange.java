@@ -44,23 +44,34 @@ public record AddressRange(long first, long last) {
     }
 
     /**
-     * The range of an unmap request {@code [start, start + size)}: page-aligned, no wrap past 2^64
-     * ({@code EOVERFLOW}); {@code null} for an empty range, which removes nothing.
+     * The range of an unmap request {@code [start, start + size)}: {@code size > 0} ({@code EINVAL}, as
+     * type1 {@code vfio_dma_do_unmap}, iommufd {@code iopt_unmap_iova} and {@code munmap(2)} answer a
+     * zero length), page-aligned, no wrap past 2^64 ({@code EOVERFLOW}, {@code iopt_unmap_iova}'s
+     * {@code check_add_overflow}).
      */
     public static AddressRange ofUnmap(String startField, long start, long size) {
+        if (size == 0) {
+            throw Problems.invalid("size", "must be greater than 0; give neither " + startField + " nor size to unmap all");
+        }
         if (!Address.isPageAligned(start)) {
             throw Problems.invalid(startField, "must be aligned to 4 KiB");
         }
         if (!Address.isPageAligned(size)) {
             throw Problems.invalid("size", "must be a multiple of 4 KiB");
         }
-        if (size == 0) {
-            return null;
-        }
         if (Long.compareUnsigned(start + size - 1, start) < 0) {
             throw Problems.invalid("size", startField + " + size wraps past 2^64", "EOVERFLOW");
         }
         return new AddressRange(start, start + size - 1);
+    }
+
+    /**
+     * Whether an unmap names every address: iommufd's {@code iommufd_ioas_unmap} reads iova 0 with
+     * length {@code U64_MAX} as "unmap everything" ({@code iopt_unmap_all}), though the length is not
+     * page-aligned and the range stops one byte short of 2^64.
+     */
+    public static boolean isUnmapAll(long start, long size) {
+        return start == 0 && size == -1L;
     }
 
     /**
@@ -99,7 +110,10 @@ public record AddressRange(long first, long last) {
         }
     }
 
-    /** Size in bytes; callers only build ranges below 2^63 bytes long. */
+    /**
+     * Size in bytes, unsigned ({@link Address#unsigned} renders it); 0 for the whole 2^64 space,
+     * which a {@code long} cannot hold.
+     */
     public long size() {
         return last - first + 1;
     }

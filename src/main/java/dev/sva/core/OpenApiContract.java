@@ -84,6 +84,7 @@ class OpenApiContract {
             Map.entry("BondController.bindContainer", new Op("bindContainer", 404, 409, 422, 503)),
             Map.entry("BondController.unbindContainer", new Op("unbindContainer", 404, 503)),
             Map.entry("BondController.list", new Op("listBonds", 404, 422)),
+            Map.entry("BondController.containerBinds", new Op("listContainerBinds", 404)),
             Map.entry("BondController.get", new Op("getBond", 404)),
             Map.entry("BondController.unbind", new Op("unbindBond", 404, 409, 503)),
             Map.entry("DmaController.translate", new Op("translateDma")),

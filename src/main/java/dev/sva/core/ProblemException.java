@@ -29,6 +29,16 @@ public class ProblemException extends RuntimeException {
         return this;
     }
 
+    /** The first {@code ProblemException} in {@code t}'s cause chain (itself included), or {@code null}. */
+    public static ProblemException in(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof ProblemException p) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     public ProblemType type() {
         return type;
     }

@@ -5,17 +5,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.dao.QueryTimeoutException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.orm.jpa.EntityManagerFactoryUtils;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
@@ -44,10 +50,15 @@ public class ProblemHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
     public static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
 
-    private final ProblemMetrics metrics;
+    /** The key of the event table, as H2 ({@code EVENT(NODE_ID, SEQ)}) and PostgreSQL ({@code Key (node_id, seq)}) name it. */
+    private static final Pattern EVENT_SEQ = Pattern.compile("\\(node_id, seq\\)", Pattern.CASE_INSENSITIVE);
 
-    ProblemHandler(ProblemMetrics metrics) {
+    private final ProblemMetrics metrics;
+    private final ObjectProvider<EventLogRepair> repair;
+
+    ProblemHandler(ProblemMetrics metrics, ObjectProvider<EventLogRepair> repair) {
         this.metrics = metrics;
+        this.repair = repair;
     }
 
     @ExceptionHandler(ProblemException.class)
@@ -57,14 +68,18 @@ public class ProblemHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof ProblemException p) {
-            return problem(p);
+        ProblemException inner = ProblemException.in(e);
+        if (inner != null) {
+            // thrown while the body was read (too large) or by a value's own parser, possibly wrapped by Jackson
+            return problem(inner);
         }
+        Throwable cause = e.getCause();
         if (cause instanceof JacksonException je) {
             String field = je.getPath().isEmpty() ? null : fieldPath(je);
             String reason;
-            if (je instanceof UnrecognizedPropertyException) {
+            if (je instanceof JsonConfig.InvalidText) {
+                reason = je.getOriginalMessage();
+            } else if (je instanceof UnrecognizedPropertyException) {
                 reason = "is not a known field";
             } else if (je instanceof InvalidFormatException ife && ife.getTargetType() != null && ife.getTargetType().isEnum()) {
                 reason = "must be one of " + List.of(ife.getTargetType().getEnumConstants());
@@ -168,17 +183,83 @@ public class ProblemHandler {
             return render(ProblemType.VALIDATION_FAILED, "EINVAL", "a value does not fit what the database can store",
                     Map.of("field", "body", "reason", "a value is too long or holds characters the database cannot store"));
         }
+        if ("23505".equals(state) && EVENT_SEQ.matcher(String.valueOf(e.getMostSpecificCause().getMessage())).find()) {
+            // not the client's conflict: the node's event counter is behind its log. Heal it and say so.
+            log.error("event seq collision: a node's event counter was behind its log", e);
+            int healed = repair.getIfAvailable(() -> () -> 0).repair();
+            return render(ProblemType.INTERNAL, "EIO", "the node's event log was inconsistent and has been repaired ("
+                    + healed + " node(s)); nothing was changed, retry the request", Map.of());
+        }
         if ("23505".equals(state)) {
             return render(ProblemType.DUPLICATE, "EEXIST", "a concurrent request created the same object", Map.of());
         }
         return render(ProblemType.CONFLICT, "EBUSY", "the change conflicts with the current state; re-read and retry", Map.of());
     }
 
-    /** Lock waits and an exhausted pool under overload: retryable, never a rule broken. */
-    @ExceptionHandler({PessimisticLockingFailureException.class, QueryTimeoutException.class, CannotCreateTransactionException.class})
+    /** Lock waits under overload: retryable, never a rule broken. */
+    @ExceptionHandler({PessimisticLockingFailureException.class, QueryTimeoutException.class})
     ResponseEntity<Map<String, Object>> busy(RuntimeException e) {
+        if (DatabaseFailures.isConnectionFailure(e)) {
+            return databaseUnavailable(e);
+        }
         log.warn("request refused as BUSY: {}", e.toString());
         return render(ProblemType.BUSY, "EAGAIN", "the node is busy; retry the request", Map.of());
+    }
+
+    /**
+     * The commit was sent and the link broke before its answer: the change may or may not be there.
+     * {@code errno EIO}, as a write whose completion the kernel cannot confirm; a retry is safe (README).
+     */
+    @ExceptionHandler(CommitOutcomeUnknownException.class)
+    ResponseEntity<Map<String, Object>> outcomeUnknown(CommitOutcomeUnknownException e) {
+        log.warn("commit outcome unknown, database link lost: {}", e.getMostSpecificCause().toString());
+        return render(ProblemType.DATABASE_UNAVAILABLE, "EIO", "the database went away while this change was being "
+                + "committed: it may or may not have been applied; retry it (a retry is safe) or read the state back",
+                Map.of("outcome", "UNKNOWN"));
+    }
+
+    /**
+     * Any other database or transaction failure: a lost database is {@code 503 DATABASE_UNAVAILABLE}
+     * (nothing was applied: the server rolls back a transaction whose connection broke before its
+     * commit); a pool that stayed exhausted with the database up is {@code 503 BUSY}; anything else is
+     * a fault of ours.
+     */
+    @ExceptionHandler({DataAccessException.class, TransactionException.class})
+    ResponseEntity<Map<String, Object>> database(RuntimeException e) throws Exception {
+        if (DatabaseFailures.isConnectionFailure(e)) {
+            return databaseUnavailable(e);
+        }
+        if (e instanceof CannotCreateTransactionException || DatabaseFailures.isPoolTimeout(e)) {
+            log.warn("request refused as BUSY: {}", e.toString());
+            return render(ProblemType.BUSY, "EAGAIN", "every database connection is in use; retry the request", Map.of());
+        }
+        return unexpected(e);
+    }
+
+    private ResponseEntity<Map<String, Object>> databaseUnavailable(RuntimeException e) {
+        log.warn("request refused, database unavailable: {}", e.toString());
+        return render(ProblemType.DATABASE_UNAVAILABLE, "EAGAIN", "the database cannot be reached; nothing was changed, "
+                + "retry the request", Map.of("outcome", "NOT_APPLIED"));
+    }
+
+    /**
+     * A JPA exception that no repository translated (a query run on the entity manager directly, as
+     * the node lock is): translated as Spring would, then answered as its translation is — so a lock
+     * timeout is {@code 503 BUSY}, not a 500.
+     */
+    @ExceptionHandler(jakarta.persistence.PersistenceException.class)
+    ResponseEntity<Map<String, Object>> jpa(jakarta.persistence.PersistenceException e) throws Exception {
+        DataAccessException translated = EntityManagerFactoryUtils.convertJpaAccessExceptionIfPossible(e);
+        if (translated instanceof DataIntegrityViolationException integrity) {
+            return integrity(integrity);
+        }
+        if (translated instanceof PessimisticLockingFailureException || translated instanceof QueryTimeoutException) {
+            return busy(translated);
+        }
+        if (translated != null) {
+            return database(translated);
+        }
+        return database(new org.springframework.orm.jpa.JpaSystemException(e));
     }
 
     /** The client went away mid-response (an event stream closed): there is nobody to answer. */
@@ -189,6 +270,10 @@ public class ProblemHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e) throws Exception {
+        ProblemException inner = ProblemException.in(e);
+        if (inner != null) {
+            return problem(inner);
+        }
         if (e instanceof org.springframework.web.ErrorResponse) {
             // Other framework errors keep their own 4xx status, in our format.
             var status = ((org.springframework.web.ErrorResponse) e).getStatusCode();
@@ -203,8 +288,24 @@ public class ProblemHandler {
 
     private ResponseEntity<Map<String, Object>> render(ProblemType type, String errno, String detail, Map<String, Object> members) {
         metrics.rejected(type);
-        return ResponseEntity.status(type.status()).contentType(PROBLEM_JSON)
-                .body(body(type, type.status().value(), errno, detail, members));
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(type.status()).contentType(PROBLEM_JSON);
+        String retryAfter = retryAfterSeconds(type);
+        if (retryAfter != null) {
+            answer.header(HttpHeaders.RETRY_AFTER, retryAfter);
+        }
+        return answer.body(body(type, type.status().value(), errno, detail, members));
+    }
+
+    /**
+     * RFC 9110 (10.2.3): how long a client should wait before retrying a 503. A busy node frees within
+     * a lock wait; a lost database within a failover, which readiness also reports.
+     */
+    static String retryAfterSeconds(ProblemType type) {
+        return switch (type) {
+            case BUSY -> "1";
+            case DATABASE_UNAVAILABLE -> "5";
+            default -> null;
+        };
     }
 
     private static Map<String, Object> body(ProblemType type, int status, String errno, String detail, Map<String, Object> members) {

@@ -13,6 +13,8 @@ public enum ProblemType {
     METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "EINVAL", "Method not allowed"),
     NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE, "EINVAL", "Not acceptable"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "EINVAL", "Unsupported media type"),
+    /** A body past {@code sva.limits.max-body-size}: like an ioctl argument larger than the kernel reads (E2BIG). */
+    PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "E2BIG", "Request body too large"),
     DUPLICATE(HttpStatus.CONFLICT, "EEXIST", "Already exists"),
     CROSS_NODE(HttpStatus.UNPROCESSABLE_CONTENT, "EXDEV", "Objects belong to different nodes"),
     GROUP_OWNED(HttpStatus.CONFLICT, "EBUSY", "Group is owned by a container"),
@@ -22,6 +24,7 @@ public enum ProblemType {
     GROUP_NOT_SINGLETON(HttpStatus.CONFLICT, "EINVAL", "Device shares its IOMMU group"),
     UNSAFE_GROUP_BIND(HttpStatus.CONFLICT, "EINVAL", "Binding would cover a multi-device group"),
     CONTAINER_EMPTY(HttpStatus.CONFLICT, "EINVAL", "Container has no device"),
+    BOND_OF_CONTAINER(HttpStatus.CONFLICT, "EBUSY", "Bond belongs to a container bind; unbind the container"),
     SVA_UNSUPPORTED(HttpStatus.UNPROCESSABLE_CONTENT, "EOPNOTSUPP", "Device cannot take a PASID"),
     IOPF_UNSUPPORTED(HttpStatus.UNPROCESSABLE_CONTENT, "EINVAL", "Device cannot take I/O page faults"),
     PASID_OUT_OF_RANGE(HttpStatus.CONFLICT, "EOVERFLOW", "PASID does not fit the device"),
@@ -33,6 +36,12 @@ public enum ProblemType {
     EVENTS_EXPIRED(HttpStatus.GONE, "ENOENT", "Events no longer kept"),
     CONFLICT(HttpStatus.CONFLICT, "EBUSY", "Conflicts with the current state"),
     BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
+    /**
+     * One client holds {@code sva.events.max-clients-per-address} streams already: the per-process
+     * open-file limit (EMFILE), where the service-wide limit is {@link #BUSY}.
+     */
+    TOO_MANY_STREAMS(HttpStatus.TOO_MANY_REQUESTS, "EMFILE", "Too many event streams from this client"),
+    DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR, "EIO", "Internal error");
 
     private final HttpStatus status;

@@ -6,7 +6,10 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Tomcat answers what it rejects itself in the API's problem format ({@link ProblemErrorReportValve}). */
+/**
+ * Tomcat answers what it rejects itself in the API's problem format ({@link ProblemErrorReportValve}),
+ * and limits the connections one client may hold ({@link PerClientNioProtocol}).
+ */
 @Configuration
 class TomcatConfig {
 
@@ -17,5 +20,17 @@ class TomcatConfig {
                 host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
             }
         });
+    }
+
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> connectionsPerClient(LimitsProperties limits) {
+        return factory -> {
+            factory.setProtocol(PerClientNioProtocol.class.getName());
+            factory.addConnectorCustomizers(connector -> {
+                if (connector.getProtocolHandler() instanceof PerClientNioProtocol protocol) {
+                    protocol.setMaxConnectionsPerClient(limits.maxConnectionsPerClient());
+                }
+            });
+        };
     }
 }

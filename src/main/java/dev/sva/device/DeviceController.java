@@ -91,14 +91,15 @@ class DeviceController {
     }
 
     @GetMapping
-    @Operation(summary = "List devices of a node (default local), optionally of one group, by id", description = "groupId "
-            + "must name a group of the node: 404 NOT_FOUND when it names nothing, 422 CROSS_NODE when another node's.")
+    @Operation(summary = "List devices of a node, optionally of one group, by id", description = "groupId implies its "
+            + "group's node; without node or groupId, the local node. 404 NOT_FOUND when groupId names nothing, 422 CROSS_NODE "
+            + "when an explicit node is not the group's.")
     Page<DeviceView> list(@RequestParam(required = false) String node, @RequestParam(required = false) String groupId,
                           @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        Node n = nodes.get(node);
-        String nodeName = n.name();
-        return Page.of(nodes.listed(n, () -> devices.page(node, groupId, page)), page.limit(), d -> Long.toString(d.id()),
+        NodeService.ListScope scope = devices.scope(node, groupId);
+        String nodeName = scope.node().name();
+        return Page.of(nodes.listed(scope.node(), () -> devices.page(scope, page)), page.limit(), d -> Long.toString(d.id()),
                 d -> DeviceView.of(d, nodeName));
     }
 
@@ -174,6 +175,10 @@ class DeviceController {
             }
             long base = Address.parse(at + ".base", b.base());
             long size = Address.parseSize(at + ".size", b.size());
+            if (size < 0) {
+                // sizes parse as unsigned 64-bit; a BAR stays below 2^63 (the engine's BAR windows are signed spans)
+                throw Problems.invalid(at + ".size", "must be below 2^63", "EOVERFLOW");
+            }
             if (size < Address.PAGE_SIZE || Long.bitCount(size) != 1) {
                 throw Problems.invalid(at + ".size", "must be a power of two of at least 4096");
             }

@@ -143,14 +143,19 @@ public class DeviceService {
         return devices.findById(Ids.DEVICE.parse(id)).orElseThrow(() -> Ids.DEVICE.notFound(id));
     }
 
+    /** The scope of a device list: the node, and the group filter's key. */
+    public NodeService.ListScope scope(String nodeName, String groupId) {
+        return nodes.scope(nodeName, NodeService.Filter.of(IommuGroup.class, Ids.GROUP, groupId));
+    }
+
     @Transactional(readOnly = true)
-    public List<Device> page(String nodeName, String groupId, PageRequest page) {
-        Node node = nodes.get(nodeName);
+    public List<Device> page(NodeService.ListScope scope, PageRequest page) {
         long after = page.cursorKey(0);
-        if (groupId == null) {
-            return devices.page(node.id(), after, page.probe());
+        Long group = scope.key(0);
+        if (group == null) {
+            return devices.page(scope.node().id(), after, page.probe());
         }
-        return devices.pageInGroup(node.id(), nodes.filterKey(node, IommuGroup.class, Ids.GROUP, groupId), after, page.probe());
+        return devices.pageInGroup(scope.node().id(), group, after, page.probe());
     }
 
     /** The engine's view of a device. */

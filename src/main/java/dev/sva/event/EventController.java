@@ -59,11 +59,13 @@ class EventController {
             description = "Each SSE id is the event's seq and its data the event as JSON. Resume with the Last-Event-ID header "
                     + "(or after); without either the stream starts at the newest event. A heartbeat comment comes at least every "
                     + "15 s. A client whose connection stalls is disconnected and resumes from its last seq. 410 EVENTS_EXPIRED "
-                    + "when that point is no longer kept.",
+                    + "when that point is no longer kept. 429 TOO_MANY_STREAMS when this client (remote address) holds "
+                    + "sva.events.max-clients-per-address streams already; 503 BUSY when the service holds sva.events.max-clients.",
             responses = @ApiResponse(responseCode = "200", description = "text/event-stream of events",
                     content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(implementation = EventView.class))))
     SseEmitter stream(@RequestParam(required = false) String node, @RequestParam(required = false) Long after,
-                      @Parameter(description = "the seq of the last event received") @RequestHeader(value = "Last-Event-ID", required = false) String lastEventId) {
+                      @Parameter(description = "the seq of the last event received") @RequestHeader(value = "Last-Event-ID", required = false) String lastEventId,
+                      jakarta.servlet.http.HttpServletRequest request) {
         Node n = events.node(node);
         long from;
         if (lastEventId != null && !lastEventId.isBlank()) {
@@ -77,7 +79,8 @@ class EventController {
         } else {
             from = n.lastEventSeq();
         }
-        return stream.open(n, from, lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after");
+        return stream.open(n, from, lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after",
+                request.getRemoteAddr());
     }
 
     private static List<EventType> types(List<String> raw) {

@@ -2,6 +2,7 @@ package dev.sva.event;
 
 import dev.sva.core.Timestamps;
 import dev.sva.node.Node;
+import dev.sva.node.NodeRepository;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
@@ -26,12 +27,14 @@ public class EventLog {
     private static final Object PENDING = new Object();
 
     private final EntityManager entityManager;
+    private final NodeRepository nodes;
     private final JsonMapper json;
     private final EventStream stream;
     private final Map<EventType, Counter> written = new EnumMap<>(EventType.class);
 
-    EventLog(EntityManager entityManager, JsonMapper json, EventStream stream, MeterRegistry meters) {
+    EventLog(EntityManager entityManager, NodeRepository nodes, JsonMapper json, EventStream stream, MeterRegistry meters) {
         this.entityManager = entityManager;
+        this.nodes = nodes;
         this.json = json;
         this.stream = stream;
         for (EventType type : EventType.values()) {
@@ -40,10 +43,17 @@ public class EventLog {
         }
     }
 
-    /** Records one event of {@code node} about the subject {@code (kind, id)}. */
+    /**
+     * Records one event of {@code node} about the subject {@code (kind, id)}. The seq is advanced in
+     * the database row and read back from it, never taken from the {@link Node} object: a locking
+     * query hands back an entity already in the persistence context without refreshing it, so a
+     * counter kept in the entity could be behind the row it locked.
+     */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
-        long seq = node.nextEventSeq();
+        nodes.advanceEventSeq(node.id());
+        long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
+        node.eventSeqAdvancedTo(seq);
         entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
                 json.writeValueAsString(data)));
         Pending pending = pending();

@@ -4,6 +4,7 @@ import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.node.Node;
 import io.micrometer.core.instrument.Gauge;
+import jakarta.annotation.PreDestroy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.List;
@@ -71,25 +72,43 @@ public class EventStream implements SmartLifecycle {
     /**
      * Opens a stream of the node's events after {@code after}; {@code 410 EVENTS_EXPIRED} when that
      * point is no longer kept, {@code 503 BUSY} when the service serves {@code maxClients} already
-     * or is shutting down.
+     * or is shutting down, {@code 429 TOO_MANY_STREAMS} when {@code address} holds
+     * {@code maxClientsPerAddress} streams already.
      */
-    public SseEmitter open(Node node, long after, String field) {
+    public SseEmitter open(Node node, long after, String field, String address) {
         events.requireKept(node, after, field);
         if (closed) {
             throw new ProblemException(ProblemType.BUSY, "the service is shutting down; reconnect to another instance or later");
         }
-        if (clients.size() >= properties.maxClients()) {
-            throw new ProblemException(ProblemType.BUSY, "the event stream serves " + properties.maxClients()
-                    + " clients already; retry later");
-        }
         SseEmitter emitter = new SseEmitter(0L);
-        Client client = new Client(node, after, emitter);
+        Client client = new Client(node, after, emitter, address);
         emitter.onCompletion(() -> client.open = false);
         emitter.onTimeout(() -> client.open = false);
         emitter.onError(e -> client.open = false);
-        clients.add(client);
+        admit(client);
         senders.execute(client::run);
         return emitter;
+    }
+
+    /**
+     * Counts the client in, or refuses it: one address may hold {@code maxClientsPerAddress} of the
+     * {@code maxClients} streams, so that a single client cannot take every slot. Checked and added
+     * under one lock, so concurrent opens cannot overshoot either limit.
+     */
+    private void admit(Client client) {
+        synchronized (clients) {
+            if (clients.size() >= properties.maxClients()) {
+                throw new ProblemException(ProblemType.BUSY, "the event stream serves " + properties.maxClients()
+                        + " clients already; retry later");
+            }
+            long mine = clients.stream().filter(c -> c.address.equals(client.address)).count();
+            if (mine >= properties.maxClientsPerAddress()) {
+                throw new ProblemException(ProblemType.TOO_MANY_STREAMS, "this client holds " + mine
+                        + " event streams already; close one or resume it with Last-Event-ID")
+                        .with("limit", properties.maxClientsPerAddress());
+            }
+            clients.add(client);
+        }
     }
 
     /** Called after a transaction that wrote events of {@code nodeId}, up to {@code seq}, committed. */
@@ -107,9 +126,14 @@ public class EventStream implements SmartLifecycle {
         return clients.size();
     }
 
+    /**
+     * Accepts clients again after a {@link #stop}: a context can be stopped and started without being
+     * closed (Spring's test framework pauses cached contexts that way), and a stream that stayed
+     * refused after that answered every client {@code 503} "shutting down" for good.
+     */
     @Override
     public void start() {
-        // clients are accepted from construction on; stop() is what matters
+        closed = false;
     }
 
     @Override
@@ -134,22 +158,35 @@ public class EventStream implements SmartLifecycle {
             c.open = false;
         }
         committed(-1, 0);
-        senders.shutdown();
-        try {
-            senders.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // wait for the senders to end their streams; the pool itself lives until the bean is destroyed,
+        // so that a restarted stream can serve clients again
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
+    }
+
+    @PreDestroy
+    void destroy() {
+        senders.shutdownNow();
     }
 
     private final class Client {
         final Node node;
         final SseEmitter emitter;
+        /** The remote address the stream was opened from. */
+        final String address;
         long cursor;
         volatile boolean open = true;
 
-        Client(Node node, long cursor, SseEmitter emitter) {
+        Client(Node node, long cursor, SseEmitter emitter, String address) {
             this.node = node;
+            this.address = address;
             this.cursor = cursor;
             this.emitter = emitter;
         }

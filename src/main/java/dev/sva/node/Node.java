@@ -12,7 +12,10 @@ import java.time.Instant;
 
 /**
  * One host and its IOMMU. Invariants: widths never change after creation; {@code lastEventSeq} only
- * grows, one step per event, and is written only by a transaction that holds this row's lock.
+ * grows, one step per event, and is written only by a transaction that holds this row's lock — and
+ * only by the database-side increment of {@link NodeRepository#advanceEventSeq}: the column is not
+ * updatable from the entity, so flushing a copy loaded before the lock (whose counter a locking
+ * query does not refresh) can never move the stored counter, backwards or at all.
  */
 @Entity
 @Table(name = "node")
@@ -37,7 +40,7 @@ public class Node {
     @Column(name = "va_bits", nullable = false)
     private int vaBits;
 
-    @Column(name = "last_event_seq", nullable = false)
+    @Column(name = "last_event_seq", nullable = false, updatable = false)
     private long lastEventSeq;
 
     @Column(name = "created_at", nullable = false)
@@ -54,9 +57,9 @@ public class Node {
         this.createdAt = Timestamps.now();
     }
 
-    /** The next event's sequence number; the caller holds this node's lock. */
-    public long nextEventSeq() {
-        return ++lastEventSeq;
+    /** Keeps this copy in step with the counter the database advanced to (see {@link NodeRepository#advanceEventSeq}). */
+    public void eventSeqAdvancedTo(long seq) {
+        this.lastEventSeq = seq;
     }
 
     public long id() {

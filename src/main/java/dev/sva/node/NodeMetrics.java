@@ -3,7 +3,11 @@ package dev.sva.node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import dev.sva.core.LimitsProperties;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -16,6 +20,11 @@ import org.springframework.stereotype.Component;
  * Per-node gauges of the state the database holds — live bonds, PASIDs in use, DMA mappings,
  * devices — refreshed every 15 s from one aggregate query each, so a scrape never touches the
  * database and any replica reports the same numbers.
+ *
+ * <p>The number of series stays bounded however many nodes are created: the first
+ * {@code sva.limits.node-series} nodes by name have their own series, the others are summed under
+ * {@code node="_other"} (a name no node can have), and each refresh replaces the rows, so a series
+ * never outlives its node. Totals over all series stay exact.
  */
 @Component
 class NodeMetrics {
@@ -28,8 +37,14 @@ class NodeMetrics {
     private final MultiGauge mappings;
     private final MultiGauge devices;
 
-    NodeMetrics(JdbcTemplate jdbc, MeterRegistry meters) {
+    /** The tag value of the nodes past the limit. */
+    static final String OTHER = "_other";
+
+    private final int maxNodes;
+
+    NodeMetrics(JdbcTemplate jdbc, MeterRegistry meters, LimitsProperties limits) {
         this.jdbc = jdbc;
+        this.maxNodes = limits.nodeSeries();
         this.bonds = MultiGauge.builder("sva.bonds.live").description("Live bonds, by node").register(meters);
         this.pasids = MultiGauge.builder("sva.pasids.live").description("PASIDs held by live processes, by node").register(meters);
         this.mappings = MultiGauge.builder("sva.mappings").description("DMA mappings, by node").register(meters);
@@ -51,6 +66,24 @@ class NodeMetrics {
     }
 
     private List<MultiGauge.Row<?>> rows(String sql) {
-        return jdbc.query(sql, (rs, i) -> MultiGauge.Row.of(Tags.of("node", rs.getString(1)), rs.getLong(2)));
+        Map<String, Long> byNode = new TreeMap<>();
+        jdbc.query(sql, rs -> {
+            byNode.put(rs.getString(1), rs.getLong(2));
+        });
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        long other = 0;
+        boolean overflow = false;
+        for (Map.Entry<String, Long> e : byNode.entrySet()) {
+            if (rows.size() < maxNodes) {
+                rows.add(MultiGauge.Row.of(Tags.of("node", e.getKey()), e.getValue()));
+            } else {
+                other += e.getValue();
+                overflow = true;
+            }
+        }
+        if (overflow) {
+            rows.add(MultiGauge.Row.of(Tags.of("node", OTHER), other));
+        }
+        return rows;
     }
 }

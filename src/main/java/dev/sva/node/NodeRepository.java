@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Lock;
+import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 public interface NodeRepository extends JpaRepository<Node, Long> {
@@ -20,6 +21,23 @@ public interface NodeRepository extends JpaRepository<Node, Long> {
     @Lock(LockModeType.PESSIMISTIC_WRITE)
     @Query("select n.id from Node n where n.id = :id")
     Optional<Long> lockRow(long id);
+
+    /**
+     * Advances the node's event counter by one in the database, whatever a loaded {@link Node} holds;
+     * the caller holds the node's lock and reads the new value with {@link #lastEventSeq}.
+     */
+    @Modifying(flushAutomatically = true)
+    @Query("update Node n set n.lastEventSeq = n.lastEventSeq + 1 where n.id = :id")
+    int advanceEventSeq(long id);
+
+    /**
+     * Heals every node whose counter is behind its newest kept event (left by an older version: see
+     * {@code EventSeqRepair}); answers how many were behind.
+     */
+    @Modifying
+    @Query(nativeQuery = true, value = "update node set last_event_seq = (select max(e.seq) from event e where e.node_id = node.id)"
+            + " where last_event_seq < (select max(e.seq) from event e where e.node_id = node.id)")
+    int healEventSeqs();
 
     /** The seq of the node's last event, read from the database (not from a loaded entity). */
     @Query("select n.lastEventSeq from Node n where n.id = :id")

@@ -128,6 +128,18 @@ public class NodeService {
         });
     }
 
+    /** The node that owns the object {@code id} of this entity class; {@code 404 NOT_FOUND} when there is none. */
+    @Transactional(readOnly = true)
+    public Node ownerOf(Class<?> entity, Ids kind, String id) {
+        List<Long> owner = entityManager.createQuery(ownerIdQuery(entity), Long.class)
+                .setParameter("key", kind.parse(id))
+                .getResultList();
+        if (owner.isEmpty()) {
+            throw kind.notFound(id);
+        }
+        return byId(owner.get(0));
+    }
+
     private long seqOf(Node node) {
         return nodes.lastEventSeq(node.id()).orElseThrow(() -> Problems.notFound("node", node.name()));
     }
@@ -146,26 +158,59 @@ public class NodeService {
     }
 
     /**
-     * The key of the object a list filter names, which must be one of {@code node}'s: {@code 404
-     * NOT_FOUND} when the id names nothing, {@code 422 CROSS_NODE} when it names another node's
-     * object; {@code null} when there is no filter.
+     * An object a list filter names by id: of this entity class, of this kind of id. {@code id} is
+     * {@code null} when the filter is not given. An object that {@code mayBeGone} (a fault's device,
+     * which may have been unplugged since) names no node when it does not exist, instead of being
+     * {@code 404 NOT_FOUND}.
+     */
+    public record Filter(Class<?> entity, Ids kind, String id, boolean mayBeGone) {
+        public static Filter of(Class<?> entity, Ids kind, String id) {
+            return new Filter(entity, kind, id, false);
+        }
+    }
+
+    /** The node a list is of, and the key of each filter's object in the order given ({@code null}: no filter). */
+    public record ListScope(Node node, List<Long> keys) {
+        public Long key(int filter) {
+            return keys.get(filter);
+        }
+    }
+
+    /**
+     * Resolves a list's node and filters, the one rule every list follows: an object a filter names
+     * implies its node, so {@code GET /bonds?deviceId=…} lists the bonds of that device's node. An
+     * explicit {@code node} must be the node of every named object, and two filters must name objects
+     * of one node: otherwise {@code 422 CROSS_NODE}. Without filters and without {@code node}, the
+     * list is of the default node. A filter whose id names nothing is {@code 404 NOT_FOUND}; an
+     * unknown node too.
      */
     @Transactional(readOnly = true)
-    public Long filterKey(Node node, Class<?> entity, Ids kind, String id) {
-        if (id == null) {
-            return null;
+    public ListScope scope(String nodeName, Filter... filters) {
+        Node node = nodeName == null ? null : get(nodeName);
+        List<Long> keys = new java.util.ArrayList<>(filters.length);
+        for (Filter f : filters) {
+            if (f.id() == null) {
+                keys.add(null);
+                continue;
+            }
+            long key = f.kind().parse(f.id());
+            keys.add(key);
+            List<Long> owner = entityManager.createQuery(ownerIdQuery(f.entity()), Long.class)
+                    .setParameter("key", key)
+                    .getResultList();
+            if (owner.isEmpty()) {
+                if (f.mayBeGone()) {
+                    continue;
+                }
+                throw f.kind().notFound(f.id());
+            }
+            if (node == null) {
+                node = byId(owner.get(0));
+            } else if (owner.get(0) != node.id()) {
+                throw Problems.crossNode(node.name(), f.kind().noun(), f.id(), byId(owner.get(0)).name());
+            }
         }
-        long key = kind.parse(id);
-        List<Long> owner = entityManager.createQuery(ownerIdQuery(entity), Long.class)
-                .setParameter("key", key)
-                .getResultList();
-        if (owner.isEmpty()) {
-            throw kind.notFound(id);
-        }
-        if (owner.get(0) != node.id()) {
-            throw Problems.crossNode(node.name(), kind.noun(), id, byId(owner.get(0)).name());
-        }
-        return key;
+        return new ListScope(node == null ? get(null) : node, java.util.Collections.unmodifiableList(keys));
     }
 
     /** JPQL for the node id of the object with key {@code :key} of this entity class. */

@@ -44,6 +44,8 @@ class DmaController {
     static final long MAX_ACCESS = 16L << 20;
     static final int MAX_BATCH = 10_000;
     private static final int MAX_PASID = (1 << 20) - 1;
+    /** The requester key of an id the service never issued: no device has it. */
+    static final long NO_DEVICE = 0;
 
     private final TranslationEngine engine;
     private final NodeService nodes;
@@ -129,7 +131,8 @@ class DmaController {
     @Operation(summary = "Translate one DMA request", description = "Answers what an IOMMU would: TRANSLATED (with "
             + "segments when the access spans pages), PEER_TO_PEER (the address fell in a BAR of a peer in the device's "
             + "multi-device group; the IOMMU never saw it), or FAULT with the SMMUv3 event and VT-d reason. A page request "
-            + "raised by an iopf bond is answered in pageRequest. A well-formed but unknown deviceId faults UNKNOWN_DEVICE.")
+            + "raised by an iopf bond is answered in pageRequest. A deviceId that names no device (unknown, unplugged, or "
+            + "not of the service's id form: ids are opaque) faults UNKNOWN_DEVICE (C_BAD_STREAMID 0x02, VT-d 0x41).")
     DmaResultView translate(@RequestBody DmaRequest body) {
         if (body == null) {
             throw Problems.invalid("body", "must be an object");
@@ -159,18 +162,20 @@ class DmaController {
     }
 
     @GetMapping("/faults")
-    @Operation(summary = "The most recent fault records of a node (default local), newest first",
+    @Operation(summary = "The most recent fault records of a node, newest first",
             description = "A bounded ring per node (sva.translation.fault-ring records); limit defaults to 100. deviceId "
-                    + "keeps the records of one device, which may since have been unplugged (so an unknown id lists nothing).")
+                    + "keeps the records of one device and implies its node (422 CROSS_NODE when an explicit node is another); a device "
+                    + "that has since been unplugged implies no node: give node to list its records.")
     FaultList faults(@RequestParam(required = false) String node, @RequestParam(required = false) String deviceId,
                      @RequestParam(required = false) Integer limit) {
         int l = limit == null ? 100 : limit;
         if (l < 1 || l > 1000) {
             throw Problems.invalid("limit", "must be between 1 and 1000");
         }
-        Node n = nodes.get(node);
-        long device = deviceId == null ? 0 : Ids.DEVICE.parse(deviceId);
-        return new FaultList(engine.recentFaults(n.id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+        // the records outlive an unplugged device: a device that is gone names no node, and lists nothing
+        NodeService.ListScope scope = nodes.scope(node, new NodeService.Filter(dev.sva.device.Device.class, Ids.DEVICE, deviceId, true));
+        long device = deviceId == null ? 0 : scope.key(0);
+        return new FaultList(engine.recentFaults(scope.node().id(), device, l).stream().map(FaultRecordView::of).toList(), null);
     }
 
     @GetMapping("/dma/stats")
@@ -190,6 +195,19 @@ class DmaController {
         }
     }
 
+    /**
+     * The engine's key of the requester. Ids are opaque: a string the service never issued names no
+     * device, exactly like an id of a device since unplugged, so both fault UNKNOWN_DEVICE rather than
+     * one of them being a 400. Key 0 is never a device's (their sequence starts at 1).
+     */
+    static long requester(String deviceId) {
+        try {
+            return Ids.DEVICE.parse(deviceId);
+        } catch (RuntimeException e) {
+            return NO_DEVICE;
+        }
+    }
+
     static boolean spansPages(long address, long size) {
         return (address & Address.PAGE_MASK) + size > Address.PAGE_SIZE;
     }
@@ -199,12 +217,7 @@ class DmaController {
         if (deviceId == null) {
             throw Problems.invalid(at + "deviceId", "is required");
         }
-        long device;
-        try {
-            device = Ids.DEVICE.parse(deviceId);
-        } catch (RuntimeException e) {
-            throw Problems.invalid(at + "deviceId", "must be a device id such as \"dev-1\"");
-        }
+        long device = requester(deviceId);
         int pasid = -1;
         if (pasidOrNull != null) {
             if (pasidOrNull < 0 || pasidOrNull > MAX_PASID) {

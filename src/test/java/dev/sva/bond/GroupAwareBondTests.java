@@ -115,6 +115,14 @@ abstract class GroupAwareBondTests extends BondApiTest {
         assertThat(ids(bonds(""), "id")).containsExactlyElementsOf(made);
         assertThat(bonds("&deviceId=" + peer)).isEmpty();
         assertThat(events("BOND_REVOKED")).isEmpty();
+        // not silently: the container's bind lists the new device as not covered, and why
+        JsonNode bind = api.get("/api/v1/containers/" + c + "/bonds").body().path("items").get(0);
+        assertThat(ids(bind.path("covers"), "deviceId")).containsExactly(a);
+        assertThat(ids(bind.path("doesNotCover"), "deviceId")).containsExactly(peer);
+        assertThat(ids(bind.path("doesNotCover"), "reason")).containsExactly("JOINED_AFTER_BIND");
+        // and a repeated bind covers it, the group being one device to the caller under GROUP_AWARE
+        assertThat(bindContainer(c, p).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/containers/" + c + "/bonds").body().path("items").get(0).path("doesNotCover")).isEmpty();
     }
 
     @Test

@@ -13,10 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /**
  * "No input may produce a 5xx": a few hundred random and garbage bodies to every endpoint that takes
- * one, from a seeded generator (override with {@code -Dfuzz.seed=…}). Bodies are valid templates with
+ * one, and a few thousand hostile requests across every mapping the service registers, from a
+ * seeded generator (override with {@code -Dfuzz.seed=…}, and the count with {@code -Dfuzz.requests=…}). Bodies are valid templates with
  * fields swapped for odd values, extra fields, random JSON of any shape, and bytes that are not JSON.
  * Every answer is below 500, and every refusal is a problem with a {@code code}.
  */
@@ -27,8 +31,37 @@ abstract class NoServerErrorFuzzTests extends ApiTest {
     private Random random;
     private List<Object> interesting;
 
-    /** An endpoint and a valid body for it, which the fuzzer mutates. */
-    private record Target(String method, String path, Map<String, Object> template) {
+    /** An endpoint (its mapping's pattern, and a path to it) and a valid body for it, which the fuzzer mutates. */
+    private record Target(String method, String pattern, String path, Map<String, Object> template) {
+        String key() {
+            return method + " " + pattern;
+        }
+    }
+
+    /** A valid body for every endpoint that takes one; {@code solo} and {@code vm} are where binds can succeed. */
+    private List<Target> targets(String gpu, String group, String ctr, String solo, String vm, String proc) {
+        return List.of(
+                new Target("POST", "/api/v1/nodes", "/api/v1/nodes", obj("name", "f-x", "pasidBits", 20, "iovaBits", 48, "vaBits", 48)),
+                new Target("POST", "/api/v1/devices", "/api/v1/devices", obj("node", node, "bdf", "0000:5e:00.0", "groupId", group,
+                        "driver", "vfio-pci", "pasidBits", 20, "pri", true, "ats", false,
+                        "bars", List.of(obj("index", 0, "base", "0xf0000000", "size", 65536)))),
+                new Target("PATCH", "/api/v1/devices/{id}", "/api/v1/devices/" + gpu, obj("driver", "vfio-pci")),
+                new Target("POST", "/api/v1/groups", "/api/v1/groups", obj("node", node)),
+                new Target("POST", "/api/v1/containers", "/api/v1/containers", obj("node", node, "name", "vm")),
+                new Target("POST", "/api/v1/containers/{id}/mappings", "/api/v1/containers/" + ctr + "/mappings", obj("iova", "0x100000",
+                        "size", 4096, "physicalAddress", "0x80000000", "read", true, "write", true)),
+                new Target("POST", "/api/v1/address-spaces", "/api/v1/address-spaces", obj("node", node, "pid", 77, "name", "p")),
+                new Target("POST", "/api/v1/address-spaces/{id}/mappings", "/api/v1/address-spaces/" + proc + "/mappings",
+                        obj("va", "0x7f0000000000", "size", 65536, "physicalAddress", "0x1000", "read", true, "write", true,
+                                "pinned", false)),
+                new Target("POST", "/api/v1/devices/{id}/bonds", "/api/v1/devices/" + solo + "/bonds", obj("addressSpaceId", proc,
+                        "iopf", true, "driverData", "ctx")),
+                new Target("POST", "/api/v1/containers/{id}/bonds", "/api/v1/containers/" + vm + "/bonds", obj("addressSpaceId", proc,
+                        "iopf", false, "driverData", "ctx")),
+                new Target("POST", "/api/v1/dma", "/api/v1/dma", obj("deviceId", gpu, "pasid", 1, "address", "0x7f0000000000",
+                        "size", 8, "access", "READ")),
+                new Target("POST", "/api/v1/dma/batch", "/api/v1/dma/batch", obj("requests", List.of(obj("deviceId", gpu,
+                        "address", "0x100000", "size", 1, "access", "WRITE")))));
     }
 
     @Test
@@ -45,27 +78,7 @@ abstract class NoServerErrorFuzzTests extends ApiTest {
         String proc = process(4242);
         interesting = interestingValues(gpu, group, ctr, proc);
 
-        List<Target> targets = List.of(
-                new Target("POST", "/api/v1/nodes", obj("name", "f-x", "pasidBits", 20, "iovaBits", 48, "vaBits", 48)),
-                new Target("POST", "/api/v1/devices", obj("node", node, "bdf", "0000:5e:00.0", "groupId", group,
-                        "driver", "vfio-pci", "pasidBits", 20, "pri", true, "ats", false,
-                        "bars", List.of(obj("index", 0, "base", "0xf0000000", "size", 65536)))),
-                new Target("PATCH", "/api/v1/devices/" + gpu, obj("driver", "vfio-pci")),
-                new Target("POST", "/api/v1/groups", obj("node", node)),
-                new Target("POST", "/api/v1/containers", obj("node", node, "name", "vm")),
-                new Target("POST", "/api/v1/containers/" + ctr + "/mappings", obj("iova", "0x100000", "size", 4096,
-                        "physicalAddress", "0x80000000", "read", true, "write", true)),
-                new Target("POST", "/api/v1/address-spaces", obj("node", node, "pid", 77, "name", "p")),
-                new Target("POST", "/api/v1/address-spaces/" + proc + "/mappings", obj("va", "0x7f0000000000",
-                        "size", 65536, "physicalAddress", "0x1000", "read", true, "write", true, "pinned", false)),
-                new Target("POST", "/api/v1/devices/" + solo + "/bonds", obj("addressSpaceId", proc, "iopf", true,
-                        "driverData", "ctx")),
-                new Target("POST", "/api/v1/containers/" + vm + "/bonds", obj("addressSpaceId", proc, "iopf", false,
-                        "driverData", "ctx")),
-                new Target("POST", "/api/v1/dma", obj("deviceId", gpu, "pasid", 1, "address", "0x7f0000000000",
-                        "size", 8, "access", "READ")),
-                new Target("POST", "/api/v1/dma/batch", obj("requests", List.of(obj("deviceId", gpu, "address", "0x100000",
-                        "size", 1, "access", "WRITE")))));
+        List<Target> targets = targets(gpu, group, ctr, solo, vm, proc);
 
         List<String> failures = new ArrayList<>();
         for (Target target : targets) {
@@ -93,6 +106,139 @@ abstract class NoServerErrorFuzzTests extends ApiTest {
         }
         assertThat(failures).as("seed %s: answers that broke the contract", seed).isEmpty();
         assertThat(api.get("/api/v1/nodes/local").status()).as("the service is still up").isEqualTo(200);
+    }
+
+    @Autowired
+    @Qualifier("requestMappingHandlerMapping")
+    RequestMappingHandlerMapping mappings;
+
+    /**
+     * Every mapping the service registers, read from Spring MVC, gets hostile requests: real and
+     * garbage path variables, odd and unknown query parameters, mutated bodies (with lone surrogates
+     * spliced in), wildcard and odd content types, other methods; a few odd paths besides. No answer
+     * is a 5xx, every refusal is a problem with a code. An endpoint that takes a body without a
+     * template in {@link #targets}, or that no request reached, fails the test, so a new endpoint
+     * cannot go unfuzzed.
+     */
+    @Test
+    void everyEndpointSurvivesHostileRequests() {
+        long seed = Long.getLong("fuzz.seed", 0x5EED_5FA1L) ^ 0xE4D;
+        random = new Random(seed);
+        String gpu = device("0000:3b:00.0", 20, true);
+        String group = groupOf(gpu);
+        String ctr = container();
+        attach(ctr, group);
+        String solo = device("0000:3c:00.0", 20, true);
+        String vm = container();
+        String vmDevice = device("0000:3d:00.0", 20, true);
+        attach(vm, groupOf(vmDevice));
+        String proc = process(4242);
+        String proc2 = process(4343);
+        String bond = bind(solo, proc2).str("id");
+        String other = Api.uniqueNode();
+        assertThat(api.post("/api/v1/nodes", Api.json(Map.of("name", other))).status()).isEqualTo(201);
+        String otherDevice = created(api.post("/api/v1/devices", Api.json(Map.of("node", other, "bdf", "0000:01:00.0",
+                "driver", "vfio-pci", "pasidBits", 20))));
+        interesting = interestingValues(gpu, group, ctr, proc);
+        Map<String, Target> templates = new LinkedHashMap<>();
+        targets(gpu, group, ctr, solo, vm, proc).forEach(t -> templates.put(t.key(), t));
+
+        Map<String, List<String>> pools = new LinkedHashMap<>();
+        pools.put("devices", List.of(gpu, solo, vmDevice, otherDevice));
+        pools.put("groups", List.of(group, groupOf(solo), groupOf(otherDevice)));
+        pools.put("containers", List.of(ctr, vm));
+        pools.put("address-spaces", List.of(proc, proc2));
+        pools.put("bonds", List.of(bond));
+        pools.put("nodes", List.of(node, "local", other));
+        pools.put("limit", List.of("1", "2", "1000", "0", "-1", "1001"));
+        pools.put("cursor", List.of("0", "1", gpu, node, "dev-0"));
+        pools.put("after", List.of("0", "1", "-1", "9223372036854775807"));
+        pools.put("type", List.of("DEVICE_ADDED", "BOND_CREATED,GROUP_CREATED", "nope", "device_added"));
+        for (String address : List.of("iova", "va", "size")) {
+            pools.put(address, List.of("0x1000", "0x0", "0xffffffffffffffff", "4096", "0x7f0000000000", "0x10000000000000000"));
+        }
+        pools.put("groupId", pools.get("groups"));
+        pools.put("deviceId", pools.get("devices"));
+        pools.put("addressSpaceId", pools.get("address-spaces"));
+        pools.put("containerId", pools.get("containers"));
+        pools.put("node", pools.get("nodes"));
+        pools.put("name", pools.get("nodes"));
+        List<String> oddIds = List.of("dev-0", "dev--1", "0", "..", "%", "dev-99999999999999999999", "\uD83D\uDCA5",
+                "x".repeat(300), "dev-1;x", "grp-1", "ctr-1", " ", "\u0000", "\uDC00");
+
+        EndpointFuzzer fuzzer = new EndpointFuzzer(port, random);
+        List<EndpointFuzzer.Endpoint> endpoints = EndpointFuzzer.endpoints(mappings);
+        assertThat(endpoints).as("the API's mappings").hasSizeGreaterThan(30);
+        List<String> failures = new ArrayList<>();
+        for (EndpointFuzzer.Endpoint e : endpoints) {
+            if (e.takesBody() && !templates.containsKey(e.key())) {
+                failures.add(e.key() + " takes a body but has no template in targets(): add one");
+            }
+        }
+        Map<String, Integer> reached = new LinkedHashMap<>();
+        endpoints.forEach(e -> reached.put(e.key(), 0));
+        int total = Integer.getInteger("fuzz.requests", 2400);
+        for (int i = 0; i < total; i++) {
+            Map.Entry<String, EndpointFuzzer.Answer> sent;
+            EndpointFuzzer.Endpoint endpoint = null;
+            if (random.nextInt(25) == 0) {
+                sent = fuzzer.oddPath();
+            } else {
+                endpoint = endpoints.get(i % endpoints.size());
+                Target template = templates.get(endpoint.key());
+                sent = fuzzer.hit(endpoint, key -> {
+                    String var = key.substring(key.indexOf('/') + 1);
+                    List<String> pool = pools.get(var.equals("id") ? key.substring(0, key.indexOf('/')) : var);
+                    return pool == null || random.nextInt(5) == 0 ? unescape(oddIds.get(random.nextInt(oddIds.size())))
+                            : pool.get(random.nextInt(pool.size()));
+                }, name -> fuzzer.oddValue(pools.getOrDefault(name, List.of("1"))),
+                        () -> spliceSurrogate(template == null ? Api.json(oddValue(3)) : body(template.template())));
+            }
+            if (sent.getValue() == null) {
+                continue;
+            }
+            String method = sent.getKey().substring(0, sent.getKey().indexOf(' '));
+            String violation = EndpointFuzzer.violation(method, sent.getValue());
+            if (violation != null) {
+                failures.add(violation + ": " + sent.getKey() + " -> " + sent.getValue().status() + " "
+                        + EndpointFuzzer.abbreviate(sent.getValue().text()));
+            }
+            int status = sent.getValue().status();
+            if (endpoint != null && method.equals(endpoint.method()) && status != 404 && status != 405) {
+                reached.merge(endpoint.key(), 1, Integer::sum);
+            }
+        }
+        reached.forEach((key, n) -> {
+            if (n == 0) {
+                failures.add(key + ": no request reached its handler");
+            }
+        });
+        assertThat(failures).as("seed %s: answers that broke the contract", seed).isEmpty();
+        assertThat(api.get("/api/v1/nodes/local").status()).as("the service is still up").isEqualTo(200);
+    }
+
+    /** Spells {@code \\uXXXX} escapes of the odd ids as the chars they name (lone surrogates included). */
+    private static String unescape(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.startsWith("\\u", i) && i + 6 <= s.length()) {
+                sb.append((char) Integer.parseInt(s.substring(i + 2, i + 6), 16));
+                i += 5;
+            } else {
+                sb.append(s.charAt(i));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Sometimes puts a lone UTF-16 surrogate escape at the start of the body's first string value. */
+    private String spliceSurrogate(String json) {
+        int at = json.indexOf("\":\"");
+        if (at < 0 || random.nextInt(6) != 0) {
+            return json;
+        }
+        String surrogate = random.nextBoolean() ? "\\ud800" : "\\udfff";
+        return json.substring(0, at + 3) + surrogate + json.substring(at + 3);
     }
 
     /** The template with fresh identities (a new BDF, pid, node name, address), so that it can succeed again. */

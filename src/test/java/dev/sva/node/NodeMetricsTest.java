@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.support.Api;
 import dev.sva.support.ApiTest;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /** The per-node state gauges of {@code /actuator/prometheus} follow the database (refreshed every 15 s; here at once). */
 class NodeMetricsTest extends ApiTest {
 
     @Autowired
     NodeMetrics metrics;
+
+    @Autowired
+    JdbcTemplate jdbc;
 
     @Test
     void gaugesCountEachNodesDevicesBondsPasidsAndMappings() {
@@ -35,5 +40,32 @@ class NodeMetricsTest extends ApiTest {
         assertThat(text).contains("sva_bonds_live{node=\"" + node + "\"} 3.0");
         assertThat(text).contains("sva_pasids_live{node=\"" + node + "\"} 2.0");
         assertThat(text).contains("sva_mappings{node=\"" + node + "\"} 2.0");
+    }
+
+    /** Issue 8 item 6: every node ever created added four series forever. */
+    @Test
+    void perNodeSeriesStayBoundedAndTheRestIsSummedExactly() {
+        for (int i = 0; i < 110; i++) {
+            String name = Api.uniqueNode();
+            assertThat(api.post("/api/v1/nodes", Api.json(Map.of("name", name))).status()).isEqualTo(201);
+            if (i % 10 == 0) {
+                assertThat(api.post("/api/v1/devices", Api.json(Map.of("node", name, "bdf", "0000:01:00.0",
+                        "driver", "vfio-pci"))).status()).isEqualTo(201);
+            }
+        }
+        device("0000:07:01.0", 20, false);
+
+        metrics.refresh();
+
+        String text = api.get("/actuator/prometheus").raw().body();
+        List<String> series = text.lines().filter(l -> l.startsWith("sva_devices{")).toList();
+        assertThat(series).as("one series per node up to sva.limits.node-series, plus _other").hasSizeLessThanOrEqualTo(101);
+        assertThat(series).anyMatch(l -> l.startsWith("sva_devices{node=\"_other\"}"));
+        for (String gauge : List.of("sva_bonds_live{", "sva_pasids_live{", "sva_mappings{")) {
+            assertThat(text.lines().filter(l -> l.startsWith(gauge)).count()).as(gauge).isLessThanOrEqualTo(101);
+        }
+        double sum = series.stream().mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        Long devices = jdbc.queryForObject("select count(*) from device", Long.class);
+        assertThat(sum).as("the series add up to every device").isEqualTo(devices.doubleValue());
     }
 }

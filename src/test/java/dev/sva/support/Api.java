@@ -70,15 +70,20 @@ public final class Api {
     }
 
     public Response send(String method, String path, String json) {
+        return send(method, path, json, json == null ? null : "application/json");
+    }
+
+    /** A request with this body (none when {@code null}) declared as {@code contentType} (no header when {@code null}). */
+    public Response send(String method, String path, String body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
-        if (json != null) {
-            b.header("Content-Type", "application/json");
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
         }
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = r.body() == null || r.body().isBlank() ? JSON.missingNode() : parse(r.body());
-            return new Response(r.statusCode(), r, body);
+            JsonNode parsed = r.body() == null || r.body().isBlank() ? JSON.missingNode() : parse(r.body());
+            return new Response(r.statusCode(), r, parsed);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -80,7 +80,32 @@ class DmaApiTest extends DmaTestSupport {
 
     @Test
     void unknownRequesterFaultsBadStreamId() {
-        assertFault(dma("dev-999999999", null, "0x1000", 4, "READ"), "UNKNOWN_DEVICE", "C_BAD_STREAMID", "0x02", null);
+        assertFault(dma("dev-999999999", null, "0x1000", 4, "READ"), "UNKNOWN_DEVICE", "C_BAD_STREAMID", "0x02", "0x41");
+    }
+
+    @Test
+    void anIdNotOfTheServicesFormIsTheSameUnknownRequesterOnDmaAndBatch() {
+        // ids are opaque: a string the service never issued names no device, like an unplugged one
+        List<String> strangers = List.of("grp-1", "dev-01", "dev-", "device-7", "", "dev-99999999999999999999", "\u00e9");
+        for (String id : strangers) {
+            assertFault(dma(id, null, "0x1000", 4, "READ"), "UNKNOWN_DEVICE", "C_BAD_STREAMID", "0x02", "0x41");
+            assertFault(dma(id, 3, "0x1000", 4, "WRITE"), "UNKNOWN_DEVICE", "C_BAD_STREAMID", "0x02", "0x41");
+        }
+        List<Map<String, Object>> requests = new ArrayList<>();
+        for (String id : strangers) {
+            requests.add(Map.of("deviceId", id, "address", "0x2000", "access", "READ"));
+        }
+        requests.add(Map.of("deviceId", "dev-999999999", "address", "0x2000", "access", "READ"));
+        Response batch = api.post("/api/v1/dma/batch", Api.json(Map.of("requests", requests)));
+        assertThat(batch.status()).as("%s", batch).isEqualTo(200);
+        assertThat(batch.body().path("results")).hasSize(requests.size()).allSatisfy(r -> {
+            assertThat(r.path("outcome").asString()).isEqualTo("FAULT");
+            assertThat(r.path("fault").path("reason").asString()).isEqualTo("UNKNOWN_DEVICE");
+            assertThat(r.path("fault").path("smmuEvent").asString()).isEqualTo("C_BAD_STREAMID");
+            assertThat(r.path("fault").path("vtdReason").asString()).isEqualTo("0x41");
+        });
+        // a missing deviceId is still a malformed request, not a requester
+        assertProblem(api.post("/api/v1/dma", Api.json(Map.of("address", "0x0", "access", "READ"))), 400, "VALIDATION_FAILED");
     }
 
     @Test
@@ -224,7 +249,6 @@ class DmaApiTest extends DmaTestSupport {
         assertProblem(api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "12", "access", "READ"))), 400, "VALIDATION_FAILED");
         assertProblem(api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "0x0", "access", "EXEC"))), 400, "VALIDATION_FAILED");
         assertProblem(api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "0x0"))), 400, "VALIDATION_FAILED");
-        assertProblem(api.post("/api/v1/dma", Api.json(Map.of("deviceId", "grp-1", "address", "0x0", "access", "READ"))), 400, "VALIDATION_FAILED");
         assertProblem(api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "pasid", 1 << 20, "address", "0x0", "access", "READ"))), 400, "VALIDATION_FAILED");
         Response wrap = assertProblem(api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "0xfffffffffffffff0", "size", 32, "access", "READ"))), 400, "VALIDATION_FAILED");
         assertThat(wrap.str("errno")).isEqualTo("EOVERFLOW");

@@ -145,7 +145,7 @@ abstract class RevocationDmaSupport extends DmaTestSupport {
 
     /** Rule 18 / translation step 1: the engine does not know the requester. */
     protected static void assertUnknownDevice(Response r) {
-        assertFault(r, "UNKNOWN_DEVICE", "C_BAD_STREAMID", "0x02", null);
+        assertFault(r, "UNKNOWN_DEVICE", "C_BAD_STREAMID", "0x02", "0x41");
     }
 
     /** Translation step 2: no PASID and the group is in no container. */

@@ -6,7 +6,7 @@ package dev.sva.translation.engine;
  * {@link #vtdReason(Access, boolean)}.
  */
 public enum FaultReason {
-    /** Requester id not known. */
+    /** Requester id not known: no context entry for it (VT-d scalable mode 0x41). */
     UNKNOWN_DEVICE("C_BAD_STREAMID", 0x02),
     /** DMA without PASID from a group attached to no container. */
     BLOCKED("C_BAD_STE", 0x04),
@@ -22,6 +22,9 @@ public enum FaultReason {
     PERMISSION("F_PERMISSION", 0x13);
 
     private static final FaultReason[] VALUES = values();
+
+    /** VT-d scalable-mode reason 0x41, "SM: Present bit in Context Entry is clear". */
+    static final int VTD_NO_CONTEXT = 0x41;
 
     private final String smmuEvent;
     private final int smmuCode;
@@ -42,8 +45,9 @@ public enum FaultReason {
     }
 
     /**
-     * VT-d fault reason for this fault, or {@code null} where VT-d has none that this simulator reports
-     * ({@code UNKNOWN_DEVICE}, {@code BLOCKED}).
+     * VT-d fault reason for this fault (scalable mode, {@code dma_remap_sm_fault_reasons[]} of
+     * {@code drivers/iommu/intel/dmar.c}), or {@code null} where VT-d has none that this simulator
+     * reports ({@code BLOCKED}, a simulator convention).
      *
      * @param access             the faulting access (selects 0x85 write / 0x86 read for {@code PERMISSION})
      * @param pasidOutOfRange    for {@code PASID_UNSUPPORTED}: {@code true} when the device supports PASIDs but the
@@ -56,6 +60,9 @@ public enum FaultReason {
 
     static int vtdCode(FaultReason reason, Access access, boolean pasidOutOfRange) {
         switch (reason) {
+            case UNKNOWN_DEVICE:
+                // "SM: Present bit in Context Entry is clear": the IOMMU holds no context for the requester
+                return VTD_NO_CONTEXT;
             case PASID_UNSUPPORTED:
                 return pasidOutOfRange ? 0x46 : 0x45;
             case PASID_NOT_BOUND:

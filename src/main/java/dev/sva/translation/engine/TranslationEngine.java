@@ -274,7 +274,7 @@ public final class TranslationEngine {
         requireAligned(iova, size);
         synchronized (lock) {
             Container c = containers.get(containerId);
-            if (c == null || size <= 0) {
+            if (c == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
                 return;
             }
             long hi = lastOf(iova, size);
@@ -357,7 +357,7 @@ public final class TranslationEngine {
         requireAligned(va, size);
         synchronized (lock) {
             AddressSpace as = spaces.get(addressSpaceId);
-            if (as == null || size <= 0) {
+            if (as == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
                 return;
             }
             long hi = lastOf(va, size);
@@ -582,7 +582,7 @@ public final class TranslationEngine {
             }
             long addr = addrs[i];
             if (kind == K_UNKNOWN) {
-                fault(b, i, FaultReason.UNKNOWN_DEVICE, 0, addr);
+                fault(b, i, FaultReason.UNKNOWN_DEVICE, FaultReason.VTD_NO_CONTEXT, addr);
                 continue;
             }
             if (peers != null && peer(b, i, peers, dev, addr)) {

@@ -205,7 +205,7 @@ final class ReferenceIommu {
     Answer translate(long dev, int pasid, long addr, long size, Access access) {
         Dev d = devices.get(dev);
         if (d == null) {
-            return fault(FaultReason.UNKNOWN_DEVICE, -1, addr, null);
+            return fault(FaultReason.UNKNOWN_DEVICE, 0x41, addr, null); // VT-d SM: no context entry
         }
         for (Map.Entry<Long, Dev> e : devices.entrySet()) {
             Dev p = e.getValue();

@@ -76,7 +76,7 @@ class TranslationEngineTest {
         @Test
         void unknownRequesterFaultsBadStreamIdWithoutVtdReasonAndIsLoggedOnNodeZero() {
             DmaResult r = engine.translate(999, 3, 0x1000, 1, WRITE);
-            assertFault(r, FaultReason.UNKNOWN_DEVICE, null, 0x1000);
+            assertFault(r, FaultReason.UNKNOWN_DEVICE, 0x41, 0x1000);
             assertThat(r.fault().smmuEvent()).isEqualTo("C_BAD_STREAMID");
             assertThat(r.fault().smmuCode()).isEqualTo(0x02);
             assertThat(r.fault().pasid()).isEqualTo(3);
@@ -471,7 +471,7 @@ class TranslationEngineTest {
             cachedIova();
             cachedVa();
             engine.removeDevice(DEV);
-            assertFault(dma(0x10000, 8, READ), FaultReason.UNKNOWN_DEVICE, null, 0x10000);
+            assertFault(dma(0x10000, 8, READ), FaultReason.UNKNOWN_DEVICE, 0x41, 0x10000);
             engine.putDevice(NODE, DEV, GROUP, 8, true, NO_BARS, NO_LONGS, NO_LONGS);
             assertFault(sva(VA, 8, READ), FaultReason.PASID_NOT_BOUND, 0x59, VA);
             assertTranslated(dma(0x10000, 8, READ), PA + 0); // the group is still attached
@@ -593,7 +593,7 @@ class TranslationEngineTest {
             assertThat(b.peerBar(2)).isEqualTo(1);
             assertThat(b.peerOffset(2)).isEqualTo(0x10);
             assertThat(b.faultReason(3)).isEqualTo(FaultReason.UNKNOWN_DEVICE);
-            assertThat(b.vtdReason(3)).isEqualTo(-1);
+            assertThat(b.vtdReason(3)).isEqualTo(0x41);
             assertThat(b.faultReason(4)).isEqualTo(FaultReason.PASID_NOT_BOUND);
             assertThat(b.segmentCount(5)).isEqualTo(1);
             assertThat(b.segmentSize(5, 0)).isEqualTo(0x20);
@@ -677,7 +677,7 @@ class TranslationEngineTest {
             DmaResult a = dma(0x10004, 4, READ);
             DmaResult b = sva(0x20004, 4, READ);
             engine.clear();
-            assertFault(dma(0x10004, 4, READ), FaultReason.UNKNOWN_DEVICE, null, 0x10004);
+            assertFault(dma(0x10004, 4, READ), FaultReason.UNKNOWN_DEVICE, 0x41, 0x10004);
             commands.run();
             assertThat(dma(0x10004, 4, READ).physicalAddress()).isEqualTo(a.physicalAddress());
             assertThat(sva(0x20004, 4, READ).physicalAddress()).isEqualTo(b.physicalAddress());

@@ -1,0 +1,4 @@
+package dev.sva.bond;
+
+class ContainerBindCoverageH2Test extends ContainerBindCoverageTests {
+}

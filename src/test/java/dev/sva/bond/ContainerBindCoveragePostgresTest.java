@@ -1,0 +1,7 @@
+package dev.sva.bond;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class ContainerBindCoveragePostgresTest extends ContainerBindCoverageTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.core;
+
+class RequestHygieneH2Test extends RequestHygieneTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.core;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class RequestHygienePostgresTest extends RequestHygieneTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.event;
+
+class EventSeqH2Test extends EventSeqTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.ops;
+
+class CommitOutcomeH2Test extends CommitOutcomeTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.ops;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class CommitOutcomePostgresTest extends CommitOutcomeTests {
+}

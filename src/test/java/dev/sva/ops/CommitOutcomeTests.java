@@ -1,0 +1,136 @@
+package dev.sva.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sva.support.Api;
+import dev.sva.support.Api.Response;
+import dev.sva.support.ApiTest;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A write whose commit the database link broke under (issue 8, item 3): the answer is {@code 503
+ * DATABASE_UNAVAILABLE} with {@code outcome: UNKNOWN}, {@code errno EIO} and {@code Retry-After}, whether
+ * the database had committed it or not — nobody here can tell — and the retry is safe either way: a
+ * bind that did commit answers 200 with the same bond, one that did not answers 201, and the device
+ * holds one bond. The link is broken by a connection wrapper whose {@code commit()} fails with SQLState
+ * 08006 (connection failure), after or instead of committing.
+ */
+@Import(CommitOutcomeTests.BreakableCommits.class)
+public abstract class CommitOutcomeTests extends ApiTest {
+
+    /** What the next commit does: null commits normally. */
+    static final AtomicReference<String> NEXT_COMMIT = new AtomicReference<>();
+
+    @AfterEach
+    void heal() {
+        NEXT_COMMIT.set(null);
+    }
+
+    @Test
+    void aBindWhoseCommitWasLostInTransitIsUnknownAndItsRetryAnswersTheSameBond() {
+        String dev = dev(20, false);
+        String proc = process(4100);
+        NEXT_COMMIT.set("commit-then-break");
+        Response lost = bind(dev, proc);
+        assertUnknown(lost);
+
+        Response retry = bind(dev, proc);
+        assertThat(retry.status()).as("the first try was applied: the retry finds it, %s", retry).isEqualTo(200);
+        assertThat(bondsOf(dev)).hasSize(1).first().satisfies(b -> assertThat(b.path("id").asString()).isEqualTo(retry.str("id")));
+    }
+
+    @Test
+    void aBindWhoseCommitNeverArrivedIsUnknownAndItsRetryCreatesTheBondOnce() {
+        String dev = dev(20, false);
+        String proc = process(4200);
+        NEXT_COMMIT.set("break-before-commit");
+        assertUnknown(bind(dev, proc));
+        assertThat(bondsOf(dev)).as("nothing was applied").isEmpty();
+
+        Response retry = bind(dev, proc);
+        assertThat(retry.status()).as("%s", retry).isEqualTo(201);
+        assertThat(bondsOf(dev)).hasSize(1);
+    }
+
+    @Test
+    void aReadIsNeverAnsweredWithAnUnknownOutcome() {
+        String dev = dev(20, false);
+        NEXT_COMMIT.set("commit-then-break");
+        Response r = api.get("/api/v1/devices/" + dev);
+        // a read-only transaction changed nothing, so whatever its commit did it is no UNKNOWN write
+        assertThat(r.str("outcome")).as("%s", r).isNotEqualTo("UNKNOWN");
+    }
+
+    private static void assertUnknown(Response r) {
+        assertProblem(r, 503, "DATABASE_UNAVAILABLE");
+        assertThat(r.str("errno")).isEqualTo("EIO");
+        assertThat(r.str("outcome")).isEqualTo("UNKNOWN");
+        assertThat(r.header("Retry-After")).isEqualTo("5");
+    }
+
+    private List<JsonNode> bondsOf(String dev) {
+        Response r = api.get("/api/v1/bonds?node=" + node + "&deviceId=" + dev);
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+        return java.util.stream.StreamSupport.stream(r.body().path("items").spliterator(), false).toList();
+    }
+
+    /** Wraps the pool so that a test can break the link at the next commit. */
+    @TestConfiguration(proxyBeanMethods = false)
+    static class BreakableCommits {
+        @Bean
+        static BeanPostProcessor breakableCommits() {
+            return new BeanPostProcessor() {
+                @Override
+                public Object postProcessAfterInitialization(Object bean, String name) {
+                    if (!(bean instanceof DataSource pool) || !"dataSource".equals(name)) {
+                        return bean;
+                    }
+                    return Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                            (proxy, method, args) -> {
+                                Object result = invoke(pool, method, args);
+                                return result instanceof Connection c ? breakable(c) : result;
+                            });
+                }
+            };
+        }
+
+        private static Connection breakable(Connection connection) {
+            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("commit")) {
+                            String mode = NEXT_COMMIT.getAndSet(null);
+                            if ("break-before-commit".equals(mode)) {
+                                throw new SQLException("An I/O error occurred while sending to the backend", "08006");
+                            }
+                            if ("commit-then-break".equals(mode)) {
+                                connection.commit();
+                                throw new SQLException("An I/O error occurred while sending to the backend", "08006");
+                            }
+                        }
+                        return invoke(connection, method, args);
+                    });
+        }
+
+        private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+            try {
+                return method.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+    }
+}
