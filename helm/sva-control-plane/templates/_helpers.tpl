@@ -76,3 +76,21 @@ Checks that fail the render early with a readable message.
 {{- fail "database.secretKeys.username and database.secretKeys.password must name keys of database.existingSecret" }}
 {{- end }}
 {{- end }}
+
+{{/*
+Name of the ServiceAccount the pod runs as: the one this chart creates, or an existing one.
+*/}}
+{{- define "sva.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "sva.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The label that lets a pod through the NetworkPolicy to the API (the helm test pod carries it).
+*/}}
+{{- define "sva.clientLabel" -}}
+{{ include "sva.fullname" . }}-client: "true"
+{{- end }}

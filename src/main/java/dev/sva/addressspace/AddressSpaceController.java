@@ -5,6 +5,7 @@ import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
+import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -78,8 +79,9 @@ class AddressSpaceController {
     Page<AddressSpaceView> list(@RequestParam(required = false) String node, @RequestParam(required = false) Integer limit,
                                 @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        String nodeName = nodes.get(node).name();
-        return Page.of(spaces.page(node, page), page.limit(), a -> Long.toString(a.id()), a -> AddressSpaceView.of(a, nodeName));
+        Node n = nodes.get(node);
+        String nodeName = n.name();
+        return Page.of(nodes.listed(n, () -> spaces.page(node, page)), page.limit(), a -> Long.toString(a.id()), a -> AddressSpaceView.of(a, nodeName));
     }
 
     @GetMapping("/{id}")
@@ -122,7 +124,7 @@ class AddressSpaceController {
         PageRequest page = PageRequest.of(limit, cursor);
         AddressRange range = AddressRange.ofQuery("va", va == null ? null : Address.parse("va", va),
                 size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
-        return Page.of(spaces.regions(id, range, page), page.limit(), AddressSpaceService::nextCursor, RegionView::of);
+        return Page.of(nodes.listed(nodes.byId(spaces.get(id).nodeId()), () -> spaces.regions(id, range, page)), page.limit(), AddressSpaceService::nextCursor, RegionView::of);
     }
 
     @DeleteMapping("/{id}/mappings")

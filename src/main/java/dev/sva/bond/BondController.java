@@ -4,6 +4,11 @@ import dev.sva.core.CreatedResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
+import dev.sva.node.Node;
+import dev.sva.container.Container;
+import dev.sva.device.Device;
+import dev.sva.addressspace.AddressSpace;
+import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
@@ -30,11 +35,13 @@ class BondController {
     private final BondService bonds;
     private final ContainerBinds binds;
     private final MeterRegistry meters;
+    private final NodeService nodes;
 
-    BondController(BondService bonds, ContainerBinds binds, MeterRegistry meters) {
+    BondController(BondService bonds, ContainerBinds binds, MeterRegistry meters, NodeService nodes) {
         this.bonds = bonds;
         this.binds = binds;
         this.meters = meters;
+        this.nodes = nodes;
     }
 
     /** Counts a successful bind: {@code sva.binds{kind=device|container, result=created|existing}}. */
@@ -124,7 +131,8 @@ class BondController {
     Page<ContainerBindState> containerBinds(@PathVariable String id, @RequestParam(required = false) Integer limit,
                                             @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(binds.page(id, page), page.limit(), b -> Long.toString(b.bind().id()), ContainerBindState::of);
+        return Page.of(nodes.listed(nodes.ownerOf(Container.class, Ids.CONTAINER, id), () -> binds.page(id, page)), page.limit(),
+                b -> Long.toString(b.bind().id()), ContainerBindState::of);
     }
 
     @DeleteMapping("/containers/{id}/bonds/{addressSpaceId}")
@@ -143,7 +151,11 @@ class BondController {
                         @RequestParam(required = false) String addressSpaceId, @RequestParam(required = false) String containerId,
                         @RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(bonds.page(node, deviceId, addressSpaceId, containerId, page), page.limit(),
+        // the node whose seq is answered is the one the filters imply, as the service resolves it
+        Node n = nodes.scope(node, NodeService.Filter.of(Device.class, Ids.DEVICE, deviceId),
+                NodeService.Filter.of(AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
+                NodeService.Filter.of(Container.class, Ids.CONTAINER, containerId)).node();
+        return Page.of(nodes.listed(n, () -> bonds.page(node, deviceId, addressSpaceId, containerId, page)), page.limit(),
                 b -> Long.toString(b.id()), BondView::of);
     }
 

@@ -5,6 +5,7 @@ import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
+import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -32,9 +33,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ContainerController {
 
     private final ContainerService containers;
+    private final NodeService nodes;
 
-    ContainerController(ContainerService containers) {
+    ContainerController(ContainerService containers, NodeService nodes) {
         this.containers = containers;
+        this.nodes = nodes;
     }
 
     record CreateContainer(String node, String name) {
@@ -73,7 +76,7 @@ class ContainerController {
     Page<ContainerView> list(@RequestParam(required = false) String node, @RequestParam(required = false) Integer limit,
                              @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(containers.page(node, page), page.limit(), s -> Long.toString(s.container().id()), ContainerView::of);
+        return Page.of(nodes.listed(nodes.get(node), () -> containers.page(node, page)), page.limit(), s -> Long.toString(s.container().id()), ContainerView::of);
     }
 
     @GetMapping("/{id}")
@@ -143,7 +146,7 @@ class ContainerController {
         PageRequest page = PageRequest.of(limit, cursor);
         AddressRange range = AddressRange.ofQuery("iova", iova == null ? null : Address.parse("iova", iova),
                 size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
-        return Page.of(containers.mappings(id, range, page), page.limit(), ContainerService::nextCursor, MappingView::of);
+        return Page.of(nodes.listed(nodes.byId(containers.get(id).container().nodeId()), () -> containers.mappings(id, range, page)), page.limit(), ContainerService::nextCursor, MappingView::of);
     }
 
     record UnmapView(@Schema(description = "bytes, unsigned") BigInteger unmappedBytes, long unmappedCount) {

@@ -48,6 +48,11 @@ public enum Ids {
         return notFound(format(key));
     }
 
+    /** The pattern of this kind's ids, for the API document: the prefix and a key without leading zeros. */
+    public String pattern() {
+        return "^" + prefix + "(0|[1-9][0-9]{0,17})$";
+    }
+
     public String noun() {
         return noun;
     }

@@ -2,6 +2,7 @@ package dev.sva.core;
 
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.ArraySchema;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
 import io.swagger.v3.oas.models.media.MediaType;
@@ -46,20 +47,72 @@ class OpenApiConfig {
     OpenApiCustomizer problemResponses() {
         return openApi -> {
             Schema<?> problem = new ObjectSchema()
-                    .description("RFC 9457 problem; members such as devices, groups or mappings name what was at fault")
-                    .addProperty("type", new StringSchema().example("urn:sva:problem:GROUP_NOT_SINGLETON"))
-                    .addProperty("title", new StringSchema())
-                    .addProperty("status", new IntegerSchema())
-                    .addProperty("detail", new StringSchema())
-                    .addProperty("code", new StringSchema()._enum(Arrays.stream(ProblemType.values()).map(Enum::name).toList()))
-                    .addProperty("errno", new StringSchema().example("EINVAL"))
-                    .addProperty("field", new StringSchema().description("VALIDATION_FAILED: the field at fault"))
+                    .description("RFC 9457 problem. code is the stable name to branch on; the members after errno name "
+                            + "what was at fault and appear only for the codes that have them")
+                    .addProperty("type", new StringSchema().description("urn:sva:problem:<code>")
+                            .example("urn:sva:problem:GROUP_NOT_SINGLETON"))
+                    .addProperty("title", new StringSchema().example("Device shares its IOMMU group"))
+                    .addProperty("status", new IntegerSchema().example(409))
+                    .addProperty("detail", new StringSchema().description("for people; do not parse"))
+                    .addProperty("code", new StringSchema()._enum(Arrays.stream(ProblemType.values()).map(Enum::name).toList())
+                            .example("GROUP_NOT_SINGLETON"))
+                    .addProperty("errno", new StringSchema().pattern("^E[A-Z0-9]+$")
+                            .description("the kernel's errno for the same misuse").example("EINVAL"))
+                    .addProperty("field", new StringSchema().description("VALIDATION_FAILED, OUT_OF_RANGE: the field at fault"))
                     .addProperty("reason", new StringSchema().description("VALIDATION_FAILED: what is wrong with it"))
+                    .addProperty("errors", new ArraySchema().items(new Schema<>().$ref("#/components/schemas/FieldError"))
+                            .description("VALIDATION_FAILED of a body: every field at fault"))
+                    .addProperty("devices", refs("DeviceSummary", "the devices at fault: GROUP_NOT_SINGLETON, GROUP_NOT_VIABLE, "
+                            + "GROUP_BUSY, SVA_UNSUPPORTED, IOPF_UNSUPPORTED, PASID_OUT_OF_RANGE"))
+                    .addProperty("iopfUnsupported", refs("DeviceSummary", "SVA_UNSUPPORTED of an iopf bind: the devices that "
+                            + "also lack PRI"))
+                    .addProperty("groups", refs("GroupSummary", "UNSAFE_GROUP_BIND: the multi-device groups"))
+                    .addProperty("mappings", refs("MappingSummary", "MAPPING_OVERLAP, MAPPING_SPLIT: the mappings in the way"))
+                    .addProperty("regions", refs("RegionSummary", "MAPPING_OVERLAP of a region: the regions in the way"))
+                    .addProperty("oldestSeq", new IntegerSchema().format("int64").description("EVENTS_EXPIRED: the oldest kept seq"))
+                    .addProperty("nodes", new ArraySchema().items(new StringSchema()).description("CROSS_NODE: the two nodes"))
+                    .addProperty("pasid", new IntegerSchema().description("PASID_OUT_OF_RANGE: the address space's PASID"))
+                    .addProperty("pasidBits", new IntegerSchema().description("PASID_EXHAUSTED: the width searched"))
+                    .addProperty("widthBits", new IntegerSchema().description("OUT_OF_RANGE: the node's address width"))
+                    .addProperty("limit", new IntegerSchema().description("MAPPING_LIMIT: the limit reached"))
+                    .addProperty("iopf", new io.swagger.v3.oas.models.media.BooleanSchema()
+                            .description("DUPLICATE of a bind: the iopf of the existing bond"))
+                    .addProperty("groupId", new StringSchema().description("the group concerned"))
+                    .addProperty("containerId", new StringSchema().description("the container concerned"))
+                    .addProperty("addressSpaceId", new StringSchema().description("the address space concerned"))
+                    .addProperty("bondId", new StringSchema().description("the existing bond"))
+                    .addProperty("kind", new StringSchema().description("NOT_FOUND: the kind of object"))
+                    .addProperty("id", new StringSchema().description("NOT_FOUND: the id that names nothing"))
+                    .addProperty("name", new StringSchema().description("DUPLICATE of a node: the name"))
+                    .addProperty("bdf", new StringSchema().description("DUPLICATE of a device: the BDF"))
+                    .addProperty("driver", new StringSchema().description("GROUP_OWNED: the host driver refused"))
+                    .addProperty("pid", new IntegerSchema().description("DUPLICATE of a process: the pid"))
                     .addProperty("outcome", new StringSchema()._enum(List.of("NOT_APPLIED", "UNKNOWN"))
                             .description("DATABASE_UNAVAILABLE: NOT_APPLIED when nothing was changed, UNKNOWN when the "
                                     + "database went away during the commit (retry: every write is safe to repeat)"));
+            problem.setRequired(List.of("type", "title", "status", "code", "errno"));
+            // other members may be added by later versions; clients keep what they do not know
             problem.setAdditionalProperties(true);
             openApi.getComponents().addSchemas("Problem", problem);
+            Schema<?> device = new ObjectSchema().description("A device named by a problem")
+                    .addProperty("id", new StringSchema())
+                    .addProperty("bdf", new StringSchema())
+                    .addProperty("driver", new StringSchema().types(new java.util.LinkedHashSet<>(List.of("string", "null"))))
+                    .addProperty("pasidBits", new IntegerSchema().description("SVA_UNSUPPORTED, PASID_OUT_OF_RANGE"));
+            device.setRequired(List.of("id", "bdf"));
+            openApi.getComponents().addSchemas("DeviceSummary", device);
+            Schema<?> group = new ObjectSchema().description("A group named by a problem, with its devices")
+                    .addProperty("id", new StringSchema())
+                    .addProperty("devices", refs("DeviceSummary", null));
+            group.setRequired(List.of("id", "devices"));
+            openApi.getComponents().addSchemas("GroupSummary", group);
+            openApi.getComponents().addSchemas("MappingSummary", range("A DMA mapping named by a problem", "iova"));
+            Schema<?> region = range("A VA region named by a problem", "va");
+            region.addProperty("pinned", new io.swagger.v3.oas.models.media.BooleanSchema());
+            openApi.getComponents().addSchemas("RegionSummary", region);
+            Schema<?> fieldError = new ObjectSchema().addProperty("field", new StringSchema()).addProperty("reason", new StringSchema());
+            fieldError.setRequired(List.of("field", "reason"));
+            openApi.getComponents().addSchemas("FieldError", fieldError);
             ApiResponse refusal = new ApiResponse()
                     .description("Refused: application/problem+json with a stable code (see each operation's description)")
                     .content(new Content().addMediaType("application/problem+json",
@@ -81,6 +134,25 @@ class OpenApiConfig {
                 }
             });
         };
+    }
+
+    private static Schema<?> refs(String schema, String description) {
+        Schema<?> array = new ArraySchema().items(new Schema<>().$ref("#/components/schemas/" + schema));
+        if (description != null) {
+            array.setDescription(description);
+        }
+        return array;
+    }
+
+    private static Schema<?> range(String description, String start) {
+        Schema<?> range = new ObjectSchema().description(description)
+                .addProperty(start, new StringSchema())
+                .addProperty("size", new IntegerSchema().format("int64"))
+                .addProperty("physicalAddress", new StringSchema())
+                .addProperty("read", new io.swagger.v3.oas.models.media.BooleanSchema())
+                .addProperty("write", new io.swagger.v3.oas.models.media.BooleanSchema());
+        range.setRequired(List.of(start, "size", "physicalAddress", "read", "write"));
+        return range;
     }
 
     /**

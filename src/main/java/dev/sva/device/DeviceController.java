@@ -6,6 +6,7 @@ import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import dev.sva.core.Problems;
+import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -98,7 +99,7 @@ class DeviceController {
         PageRequest page = PageRequest.of(limit, cursor);
         NodeService.ListScope scope = devices.scope(node, groupId);
         String nodeName = scope.node().name();
-        return Page.of(devices.page(scope, page), page.limit(), d -> Long.toString(d.id()),
+        return Page.of(nodes.listed(scope.node(), () -> devices.page(scope, page)), page.limit(), d -> Long.toString(d.id()),
                 d -> DeviceView.of(d, nodeName));
     }
 

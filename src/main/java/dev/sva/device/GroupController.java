@@ -4,6 +4,7 @@ import dev.sva.core.CreatedResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
 import dev.sva.core.Ids;
 import dev.sva.core.Page;
+import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -26,9 +27,11 @@ import org.springframework.web.bind.annotation.RestController;
 class GroupController {
 
     private final GroupService groups;
+    private final NodeService nodes;
 
-    GroupController(GroupService groups) {
+    GroupController(GroupService groups, NodeService nodes) {
         this.groups = groups;
+        this.nodes = nodes;
     }
 
     record CreateGroup(String node) {
@@ -55,7 +58,7 @@ class GroupController {
     Page<GroupView> list(@RequestParam(required = false) String node, @RequestParam(required = false) Integer limit,
                          @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(groups.page(node, page), page.limit(), s -> Long.toString(s.group().id()), GroupView::of);
+        return Page.of(nodes.listed(nodes.get(node), () -> groups.page(node, page)), page.limit(), s -> Long.toString(s.group().id()), GroupView::of);
     }
 
     @GetMapping("/{id}")

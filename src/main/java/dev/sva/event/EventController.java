@@ -1,9 +1,11 @@
 package dev.sva.event;
 
+import dev.sva.core.Listed;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import dev.sva.core.Problems;
 import dev.sva.node.Node;
+import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -27,10 +29,12 @@ class EventController {
 
     private final EventService events;
     private final EventStream stream;
+    private final NodeService nodes;
 
-    EventController(EventService events, EventStream stream) {
+    EventController(EventService events, EventStream stream, NodeService nodes) {
         this.events = events;
         this.stream = stream;
+        this.nodes = nodes;
     }
 
     @GetMapping
@@ -45,7 +49,8 @@ class EventController {
         PageRequest page = PageRequest.of(limit, cursor);
         Node n = events.node(node);
         long from = page.cursorKey(after == null ? events.beforeOldest(n) : after);
-        List<Event> rows = events.after(n, from, cursor != null ? "cursor" : "after", types(type), page.limit() + 1);
+        List<EventType> types = types(type);
+        Listed<Event> rows = nodes.listed(n, () -> events.after(n, from, cursor != null ? "cursor" : "after", types, page.limit() + 1));
         return Page.of(rows, page.limit(), e -> Long.toString(e.seq()), e -> EventView.of(e, n.name()));
     }
 

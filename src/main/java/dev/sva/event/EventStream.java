@@ -206,7 +206,8 @@ public class EventStream implements SmartLifecycle {
                         break;
                     }
                     for (Event e : batch) {
-                        emitter.send(SseEmitter.event().id(Long.toString(e.seq()))
+                        // event: names the type, so a browser EventSource can listen per type
+                        emitter.send(SseEmitter.event().id(Long.toString(e.seq())).name(e.type().name())
                                 .data(json.writeValueAsString(EventView.of(e, node.name())), MediaType.APPLICATION_JSON));
                         cursor = e.seq();
                         lastWrite = System.nanoTime();

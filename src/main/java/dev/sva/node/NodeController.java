@@ -2,6 +2,7 @@ package dev.sva.node;
 
 import dev.sva.core.CreatedResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
+import dev.sva.core.Listed;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
 import io.swagger.v3.oas.annotations.Operation;
@@ -51,7 +52,7 @@ class NodeController {
     @Operation(summary = "List nodes, by name")
     Page<NodeView> list(@RequestParam(required = false) Integer limit, @RequestParam(required = false) String cursor) {
         PageRequest page = PageRequest.of(limit, cursor);
-        return Page.of(nodes.page(page), page.limit(), Node::name, NodeView::of);
+        return Page.of(Listed.unpositioned(nodes.page(page)), page.limit(), Node::name, NodeView::of);
     }
 
     @GetMapping("/{name}")

@@ -17,6 +17,11 @@ public interface NodeRepository extends JpaRepository<Node, Long> {
     @Query("select n from Node n where n.name = :name")
     Optional<Node> lockByName(String name);
 
+    /** Locks the node's row without entering its gate: for reads that must not see a commit begin. */
+    @Lock(LockModeType.PESSIMISTIC_WRITE)
+    @Query("select n.id from Node n where n.id = :id")
+    Optional<Long> lockRow(long id);
+
     /**
      * Advances the node's event counter by one in the database, whatever a loaded {@link Node} holds;
      * the caller holds the node's lock and reads the new value with {@link #lastEventSeq}.

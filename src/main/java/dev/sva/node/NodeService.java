@@ -1,6 +1,7 @@
 package dev.sva.node;
 
 import dev.sva.core.Ids;
+import dev.sva.core.Listed;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
@@ -13,11 +14,15 @@ import jakarta.persistence.LockModeType;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Creates and finds nodes, and hands out the node lock. Every mutating service calls {@link #lock}
@@ -32,12 +37,17 @@ public class NodeService {
     private final NodeGate gate;
     private final EntityManager entityManager;
     private final ApplicationEventPublisher publisher;
+    private final TransactionTemplate lockedRead;
+    private final int optimisticReads;
 
-    NodeService(NodeRepository nodes, NodeGate gate, EntityManager entityManager, ApplicationEventPublisher publisher) {
+    NodeService(NodeRepository nodes, NodeGate gate, EntityManager entityManager, ApplicationEventPublisher publisher,
+                PlatformTransactionManager transactions, @Value("${sva.lists.optimistic-reads:3}") int optimisticReads) {
         this.nodes = nodes;
         this.gate = gate;
         this.entityManager = entityManager;
         this.publisher = publisher;
+        this.lockedRead = new TransactionTemplate(transactions);
+        this.optimisticReads = optimisticReads;
     }
 
     @Transactional
@@ -91,6 +101,47 @@ public class NodeService {
             throw Problems.notFound("node", n);
         }
         return entered(nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n)));
+    }
+
+    /**
+     * Runs {@code read} (a list of the node's objects) so that its rows reflect exactly the node's
+     * events up to the answered seq. Every change of a node writes its events and its rows in one
+     * transaction under the node's row lock, and advances {@code last_event_seq} there; so when the
+     * seq read before and after the rows is the same, no change of the node committed in between, and
+     * the rows (each statement reading committed data) show that state, whatever the isolation level.
+     * After {@code sva.lists.optimistic-reads} tries that a commit overtook, the read runs under the
+     * node's row lock, which no writer of the node can commit past (a writer never waits for a
+     * reader otherwise). Must not be called inside a transaction: each read must see fresh commits.
+     */
+    public <T> Listed<T> listed(Node node, Supplier<List<T>> read) {
+        for (int attempt = 0; attempt < optimisticReads; attempt++) {
+            long before = seqOf(node);
+            List<T> rows = read.get();
+            if (seqOf(node) == before) {
+                return new Listed<>(rows, before);
+            }
+        }
+        return lockedRead.execute(status -> {
+            nodes.lockRow(node.id()).orElseThrow(() -> Problems.notFound("node", node.name()));
+            long seq = seqOf(node);
+            return new Listed<>(read.get(), seq);
+        });
+    }
+
+    /** The node that owns the object {@code id} of this entity class; {@code 404 NOT_FOUND} when there is none. */
+    @Transactional(readOnly = true)
+    public Node ownerOf(Class<?> entity, Ids kind, String id) {
+        List<Long> owner = entityManager.createQuery(ownerIdQuery(entity), Long.class)
+                .setParameter("key", kind.parse(id))
+                .getResultList();
+        if (owner.isEmpty()) {
+            throw kind.notFound(id);
+        }
+        return byId(owner.get(0));
+    }
+
+    private long seqOf(Node node) {
+        return nodes.lastEventSeq(node.id()).orElseThrow(() -> Problems.notFound("node", node.name()));
     }
 
     /**

@@ -61,7 +61,9 @@ class HelmChartTest {
     void defaultValuesRenderTheCoreObjects() {
         Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call());
 
-        assertThat(r.kinds()).containsExactlyInAnyOrder("ConfigMap", "Secret", "Service", "Deployment");
+        // the helm test Pod is a hook: `helm template` (helm-java) leaves hooks out, see helmTestCallsTheApiThroughTheService
+        assertThat(r.kinds()).containsExactlyInAnyOrder("ConfigMap", "Secret", "Service", "Deployment",
+                "ServiceAccount", "PodDisruptionBudget");
 
         Map<String, Object> deployment = r.one("Deployment");
         assertThat(stringAt(deployment, "metadata.name")).isEqualTo(FULLNAME);
@@ -144,7 +146,7 @@ class HelmChartTest {
                 .call());
 
         assertThat(r.kinds()).containsExactlyInAnyOrder(
-                "ConfigMap", "Service", "Deployment", "Ingress", "ServiceMonitor");
+                "ConfigMap", "Service", "Deployment", "Ingress", "ServiceMonitor", "ServiceAccount", "PodDisruptionBudget");
         assertThat(r.kinds()).doesNotContain("Secret");
 
         Map<String, Object> deployment = r.one("Deployment");
@@ -217,7 +219,145 @@ class HelmChartTest {
                 .hasMessageContaining("isolation");
     }
 
+    @Test
+    void thePodRunsAsItsOwnServiceAccountWithoutAnApiToken() {
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call());
+        Map<String, Object> account = r.one("ServiceAccount");
+        assertThat(stringAt(account, "metadata.name")).isEqualTo(FULLNAME);
+        assertThat(at(account, "automountServiceAccountToken")).isEqualTo(false);
+        Map<String, Object> deployment = r.one("Deployment");
+        assertThat(stringAt(deployment, "spec.template.spec.serviceAccountName")).isEqualTo(FULLNAME);
+        assertThat(at(deployment, "spec.template.spec.automountServiceAccountToken")).isEqualTo(false);
+
+        Rendered existing = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("serviceAccount.create", false).set("serviceAccount.name", "platform-sa").call());
+        assertThat(existing.kinds()).doesNotContain("ServiceAccount");
+        assertThat(stringAt(existing.one("Deployment"), "spec.template.spec.serviceAccountName")).isEqualTo("platform-sa");
+    }
+
+    @Test
+    void theDisruptionBudgetSelectsThePodAndLetsADrainEvictItUnlessToldOtherwise() {
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call());
+        Map<String, Object> pdb = r.one("PodDisruptionBudget");
+        assertThat(stringAt(pdb, "apiVersion")).isEqualTo("policy/v1");
+        assertThat(at(pdb, "spec.maxUnavailable")).isEqualTo(1);
+        assertThat(mapAt(pdb, "spec")).doesNotContainKey("minAvailable");
+        assertThat(mapAt(r.one("Deployment"), "spec.template.metadata.labels"))
+                .containsAllEntriesOf(mapAt(pdb, "spec.selector.matchLabels"));
+
+        Map<String, Object> strict = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("podDisruptionBudget.minAvailable", 1).call()).one("PodDisruptionBudget");
+        assertThat(at(strict, "spec.minAvailable")).isEqualTo(1);
+        assertThat(mapAt(strict, "spec")).doesNotContainKey("maxUnavailable");
+
+        assertThat(render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("podDisruptionBudget.enabled", false).call()).kinds()).doesNotContain("PodDisruptionBudget");
+    }
+
+    @Test
+    void theNetworkPolicyOptionOpensOnlyTheHttpPortAndEgressToDnsAndTheDatabase() throws IOException {
+        assertThat(render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).call()).kinds())
+                .as("off by default").doesNotContain("NetworkPolicy");
+        Path values = tmp.resolve("values-netpol.yaml");
+        Files.writeString(values, """
+                networkPolicy:
+                  enabled: true
+                  ingressFrom:
+                    - namespaceSelector:
+                        matchLabels:
+                          kubernetes.io/metadata.name: orchestrator
+                  databaseTo:
+                    - podSelector:
+                        matchLabels:
+                          app.kubernetes.io/name: postgresql
+                """);
+        Rendered r = render(new Helm(chartWithTestHookRendered()).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withValuesFile(values).call());
+        Map<String, Object> policy = r.one("NetworkPolicy");
+        assertThat(listAt(policy, "spec.policyTypes")).containsExactly("Ingress", "Egress");
+        assertThat(mapAt(r.one("Deployment"), "spec.template.metadata.labels"))
+                .containsAllEntriesOf(mapAt(policy, "spec.podSelector.matchLabels"));
+        List<Object> ingress = listAt(policy, "spec.ingress");
+        assertThat(ingress).hasSize(1);
+        assertThat(listAt(map(ingress.get(0)), "ports")).containsExactly(Map.of("port", "http", "protocol", "TCP"));
+        List<Object> from = listAt(map(ingress.get(0)), "from");
+        assertThat(from).hasSize(2);
+        // the helm test pod carries the client label, so `helm test` passes with the policy on
+        Map<String, Object> client = mapAt(map(from.get(0)), "podSelector.matchLabels");
+        assertThat(mapAt(r.one("Pod"), "metadata.labels")).containsAllEntriesOf(client);
+        assertThat(mapAt(map(from.get(1)), "namespaceSelector.matchLabels"))
+                .containsEntry("kubernetes.io/metadata.name", "orchestrator");
+        List<Object> egress = listAt(policy, "spec.egress");
+        assertThat(egress).hasSize(2);
+        assertThat(listAt(map(egress.get(0)), "ports")).extracting(p -> map(p).get("port")).containsExactly(53, 53);
+        assertThat(listAt(map(egress.get(1)), "ports")).containsExactly(Map.of("port", 5432, "protocol", "TCP"));
+        assertThat(listAt(map(egress.get(1)), "to")).hasSize(1);
+    }
+
+    @Test
+    void helmTestCallsTheApiThroughTheService() throws IOException {
+        assertThat(Files.readString(CHART.resolve(TEST_HOOK))).as("a `helm test` hook").contains("\"helm.sh/hook\": test");
+        Map<String, Object> pod = render(new Helm(chartWithTestHookRendered()).template().withName(RELEASE)
+                .withNamespace(NAMESPACE).call()).one("Pod");
+        Map<String, Object> container = map(listAt(pod, "spec.containers").get(0));
+        Map<String, Object> url = listAt(container, "env").stream().map(DeployYaml::map)
+                .filter(e -> "SVA_URL".equals(e.get("name"))).findFirst().orElseThrow();
+        assertThat(url).containsEntry("value", "http://" + FULLNAME + ":8080");
+        assertThat(String.join("\n", listAt(container, "command").stream().map(String::valueOf).toList()))
+                .contains("$SVA_URL/actuator/health/readiness", "$SVA_URL/api/v1/nodes/local");
+        assertThat(stringAt(pod, "spec.restartPolicy")).isEqualTo("Never");
+        assertThat(mapAt(pod, "spec.securityContext")).containsEntry("runAsNonRoot", true);
+    }
+
+    @Test
+    void readinessWaitsLongerThanTheDatabaseCheckCanTake() throws IOException {
+        // readiness includes the db check, which waits up to Hikari's connection-timeout for a connection
+        Map<String, Object> postgres = DeployYaml.parseAll(Files.readString(
+                Paths.get("src", "main", "resources", "application-postgres.yml"))).get(0);
+        long connectionTimeoutMs = Long.parseLong(String.valueOf(at(postgres, "spring.datasource.hikari.connection-timeout")));
+        Map<String, Object> container = container(render(new Helm(CHART).template().withName(RELEASE)
+                .withNamespace(NAMESPACE).call()).one("Deployment"));
+        int timeoutSeconds = (Integer) at(container, "readinessProbe.timeoutSeconds");
+        assertThat(timeoutSeconds * 1000L).isGreaterThan(connectionTimeoutMs);
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("readinessProbe.timeoutSeconds", 3).call())
+                .hasMessageContaining("timeoutSeconds");
+    }
+
+    @Test
+    void unknownValuesAreRefusedAtEveryLevel() {
+        for (String typo : List.of("replicas", "image.repo", "sva.isolaton", "readinessProbe.timeout",
+                "networkPolicy.ingress", "serviceAccount.automountToken", "database.secretKeys.user")) {
+            assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set(typo, "x").call())
+                    .as(typo).hasMessageContaining("additional properties");
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
+
+    private static final Path TEST_HOOK = Paths.get("templates", "tests", "api-test.yaml");
+
+    /**
+     * A copy of the chart whose test Pod is an ordinary template: `helm template` through helm-java
+     * renders no hooks, so the hook annotation is dropped in the copy to see what `helm test` would run.
+     */
+    private Path chartWithTestHookRendered() throws IOException {
+        Path copy = tmp.resolve("chart-with-test");
+        try (var files = Files.walk(CHART)) {
+            for (Path f : files.toList()) {
+                Path target = copy.resolve(CHART.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        Path hook = copy.resolve(TEST_HOOK);
+        Files.writeString(hook, Files.readString(hook).lines().filter(l -> !l.contains("\"helm.sh/hook"))
+                .collect(Collectors.joining("\n", "", "\n")));
+        return copy;
+    }
 
     private static void assertContractProbesAndPort(Map<String, Object> container) {
         Map<String, Object> port = map(listAt(container, "ports").get(0));

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SseClient implements AutoCloseable {
 
-    public record Frame(long id, String data) {
+    /** One event: its SSE {@code id}, {@code event} name (null when the frame has none) and data. */
+    public record Frame(long id, String event, String data) {
     }
 
     private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
@@ -60,19 +61,23 @@ public final class SseClient implements AutoCloseable {
     private void read() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
             String id = null;
+            String event = null;
             StringBuilder data = new StringBuilder();
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.isEmpty()) {
                     if (id != null) {
-                        frames.add(new Frame(Long.parseLong(id), data.toString()));
+                        frames.add(new Frame(Long.parseLong(id), event, data.toString()));
                     }
                     id = null;
+                    event = null;
                     data.setLength(0);
                 } else if (line.startsWith(":")) {
                     comments.add(line.substring(1));
                 } else if (line.startsWith("id:")) {
                     id = line.substring(3).trim();
+                } else if (line.startsWith("event:")) {
+                    event = line.substring(6).trim();
                 } else if (line.startsWith("data:")) {
                     data.append(line.substring(5));
                 }

@@ -1,0 +1,4 @@
+package dev.sva.event;
+
+class ListThenWatchH2Test extends ListThenWatchTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.event;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class ListThenWatchPostgresTest extends ListThenWatchTests {
+}
