@@ -55,14 +55,14 @@ class AddressSpaceController {
                                 defaultValue = "true") Boolean pinned) {
     }
 
-    record RegionView(String va, @Schema(description = "bytes, unsigned 64-bit") BigInteger size, String physicalAddress, boolean read, boolean write, boolean pinned) {
+    record RegionView(String va, @Schema(type = "integer", format = "int64", description = "bytes, unsigned 64-bit (a value of 2^63 or more, possible only on a 64-bit node, does not fit a signed client type)") BigInteger size, String physicalAddress, boolean read, boolean write, boolean pinned) {
         static RegionView of(Region r) {
             return new RegionView(Address.format(r.va()), Address.unsigned(r.size()), Address.format(r.physicalAddress()), r.read(), r.write(),
                     r.pinned());
         }
     }
 
-    record MunmapView(@Schema(description = "bytes, unsigned") BigInteger unmappedBytes) {
+    record MunmapView(@Schema(type = "integer", format = "int64", description = "bytes, unsigned 64-bit") BigInteger unmappedBytes) {
     }
 
     @PostMapping

@@ -55,7 +55,7 @@ class ContainerController {
                          @Schema(requiredMode = Schema.RequiredMode.REQUIRED) String physicalAddress, Boolean read, Boolean write) {
     }
 
-    record MappingView(String iova, @Schema(description = "bytes, unsigned 64-bit") BigInteger size, String physicalAddress,
+    record MappingView(String iova, @Schema(type = "integer", format = "int64", description = "bytes, unsigned 64-bit (a value of 2^63 or more, possible only on a 64-bit node, does not fit a signed client type)") BigInteger size, String physicalAddress,
                        boolean read, boolean write) {
         static MappingView of(DmaMapping m) {
             return new MappingView(Address.format(m.iova()), Address.unsigned(m.size()), Address.format(m.physicalAddress()),
@@ -149,7 +149,7 @@ class ContainerController {
         return Page.of(nodes.listed(nodes.byId(containers.get(id).container().nodeId()), () -> containers.mappings(id, range, page)), page.limit(), ContainerService::nextCursor, MappingView::of);
     }
 
-    record UnmapView(@Schema(description = "bytes, unsigned") BigInteger unmappedBytes, long unmappedCount) {
+    record UnmapView(@Schema(type = "integer", format = "int64", description = "bytes, unsigned 64-bit") BigInteger unmappedBytes, long unmappedCount) {
     }
 
     @DeleteMapping("/{id}/mappings")

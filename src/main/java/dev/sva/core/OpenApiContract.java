@@ -194,7 +194,8 @@ class OpenApiContract {
                 return patterned(p, BDF, "0000:3b:00.0");
             } else if (name.equals("node") && isString(p)) {
                 return patterned(p, NODE, "local");
-            } else if (ID_MEMBERS.containsKey(name) && isString(p)) {
+            } else if (ID_MEMBERS.containsKey(name) && isString(p) && !properties.containsKey("vendorId")) {
+                // a PCI function's deviceId is the 4-hex-digit PCI device id, not one of ours
                 return idSchema(p, ID_MEMBERS.get(name));
             } else if (name.equals("id") && ID_OF_SCHEMA.containsKey(schemaName) && isString(p)) {
                 return idSchema(p, ID_OF_SCHEMA.get(schemaName));
