@@ -132,10 +132,10 @@ public final class Browser implements ExecutionCondition, AfterTestExecutionCall
         return driver().findElements(by);
     }
 
-    /** Waits (up to 20 s: the machine is shared) until {@code condition} is non-null and not false. */
+    /** Waits (up to 90 s: the machine is shared, and CI runs the whole suite on it) until {@code condition} is non-null and not false. */
     public <T> T await(Function<WebDriver, T> condition) {
         // a live page redraws: an element found a moment ago may be gone, which is "not yet", not a failure
-        return new WebDriverWait(driver(), Duration.ofSeconds(20), Duration.ofMillis(50))
+        return new WebDriverWait(driver(), Duration.ofSeconds(90), Duration.ofMillis(50))
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(condition::apply);
     }
