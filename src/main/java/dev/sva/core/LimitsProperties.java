@@ -11,7 +11,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxBodySize              the largest request body (default 4 MiB: a {@code /dma/batch} of
  *                                 10,000 requests is about 1 MiB)
  * @param maxBodySizeByPath        larger (or smaller) limits for some paths, keyed by a Spring path
- *                                 pattern ({@code /api/v1/nodes/*}{@code /topology}: 16 MiB, for a
+ *                                 pattern ({@code /api/v1/nodes/*}{@code /topology}: 40 MB, for a
  *                                 pasted {@code lspci -vvv} of a large host); the first match wins
  * @param maxConnectionsPerClient  TCP connections one remote address may hold open at once
  *                                 (default 1024 of Tomcat's 8192; 0 = no limit)

@@ -59,8 +59,8 @@ class OpenApiContract {
             Map.entry("DeviceController.list", new Op("listDevices", 404, 422)),
             Map.entry("DeviceController.get", new Op("getDevice", 404)),
             Map.entry("DeviceController.patch", new Op("updateDevice", 404, 409, 503)),
-            Map.entry("DeviceController.delete", new Op("deleteDevice", 404, 503)),
-            Map.entry("GroupController.create", new Op("createGroup", 404, 503)),
+            Map.entry("DeviceController.delete", new Op("deleteDevice", 404, 409, 503)),
+            Map.entry("GroupController.create", new Op("createGroup", 404, 409, 503)),
             Map.entry("GroupController.list", new Op("listGroups", 404)),
             Map.entry("GroupController.get", new Op("getGroup", 404)),
             Map.entry("GroupController.delete", new Op("deleteGroup", 404, 409, 503)),
@@ -93,7 +93,11 @@ class OpenApiContract {
             Map.entry("DmaController.stats", new Op("getDmaStats", 404)),
             Map.entry("EventController.list", new Op("listEvents", 404, 410)),
             Map.entry("EventController.stream", new Op("streamEvents", 404, 410, 503)),
-            Map.entry("PolicyController.get", new Op("getPolicy")));
+            Map.entry("PolicyController.get", new Op("getPolicy")),
+            Map.entry("TopologyController.importTopology", new Op("importTopology", 404, 409, 413, 503)),
+            Map.entry("TopologyController.topologyTree", new Op("getTopology", 404)),
+            Map.entry("TopologyController.topologyWhatIf", new Op("whatIfTopology", 404)),
+            Map.entry("TopologyController.deviceIsolation", new Op("getDeviceIsolation", 404)));
 
     /** Request bodies that work as they are on a fresh service, in the order of the README's story. */
     private static final Map<String, Object> REQUEST_EXAMPLES = Map.ofEntries(
@@ -194,8 +198,11 @@ class OpenApiContract {
                 return patterned(p, BDF, "0000:3b:00.0");
             } else if (name.equals("node") && isString(p)) {
                 return patterned(p, NODE, "local");
-            } else if (ID_MEMBERS.containsKey(name) && isString(p) && !properties.containsKey("vendorId")) {
-                // a PCI function's deviceId is the 4-hex-digit PCI device id, not one of ours
+            } else if (properties.containsKey("vendorId") && name.matches("(subsystem)?(V|v)endorId|(subsystem)?(D|d)eviceId")
+                    && isString(p)) {
+                // a PCI function's ids: four hex digits as lspci -nn prints them
+                return patterned(p, "^[0-9a-fA-F]{4}$", name.toLowerCase().contains("vendor") ? "10de" : "1eb8");
+            } else if (ID_MEMBERS.containsKey(name) && isString(p)) {
                 return idSchema(p, ID_MEMBERS.get(name));
             } else if (name.equals("id") && ID_OF_SCHEMA.containsKey(schemaName) && isString(p)) {
                 return idSchema(p, ID_OF_SCHEMA.get(schemaName));
@@ -300,6 +307,7 @@ class OpenApiContract {
             404, "NOT_FOUND: no such object (or node)",
             409, "A rule refused the change: see code (DUPLICATE, GROUP_*, MAPPING_*, PASID_*, …)",
             410, "EVENTS_EXPIRED: events after that point are no longer kept (oldestSeq)",
+            413, "PAYLOAD_TOO_LARGE: the body is larger than this path takes (sva.limits.*)",
             422, "The request is well-formed but cannot apply: CROSS_NODE, OUT_OF_RANGE, SVA_UNSUPPORTED, IOPF_UNSUPPORTED",
             503, "BUSY: the node stayed locked or the stream is full; retry");
 

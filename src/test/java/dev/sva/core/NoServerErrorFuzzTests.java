@@ -142,6 +142,15 @@ abstract class NoServerErrorFuzzTests extends ApiTest {
         interesting = interestingValues(gpu, group, ctr, proc);
         Map<String, Target> templates = new LinkedHashMap<>();
         targets(gpu, group, ctr, solo, vm, proc).forEach(t -> templates.put(t.key(), t));
+        // the topology bodies are fuzzed here only: a valid import in the other test would re-form the groups the
+        // other targets use (its own tests, TopologyInputTests, cover the import's refusals)
+        for (Target t : List.of(
+                new Target("PUT", "/api/v1/nodes/{name}/topology", "/api/v1/nodes/" + other + "/topology",
+                        obj("functions", List.of(obj("bdf", "0000:00:1f.0", "type", "ENDPOINT", "vendorId", "8086", "deviceId", "a0a3")))),
+                new Target("POST", "/api/v1/nodes/{name}/topology/what-if", "/api/v1/nodes/" + node + "/topology/what-if",
+                        obj("unplug", List.of("0000:3b:00.0"))))) {
+            templates.put(t.key(), t);
+        }
 
         Map<String, List<String>> pools = new LinkedHashMap<>();
         pools.put("devices", List.of(gpu, solo, vmDevice, otherDevice));
