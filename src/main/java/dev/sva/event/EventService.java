@@ -97,11 +97,15 @@ public class EventService {
     /** The oldest kept seq of a node, or the next seq to be written when none is kept. */
     @Transactional(readOnly = true)
     public long oldestSeq(Node node) {
+        // the last seq is read before the oldest kept one: read after it, a commit landing between the two
+        // statements (each sees the latest commit) would make an empty log's "next seq" jump past events
+        // the caller may still ask for, and answer a spurious 410
+        long last = lastSeq(node);
         Long oldest = events.oldestSeq(node.id());
         if (oldest != null) {
             return oldest;
         }
-        return lastSeq(node) + 1;
+        return last + 1;
     }
 
     /** Deletes events older than the retention time, and beyond the newest {@code maxPerNode} of each node. */
