@@ -127,19 +127,6 @@ public abstract class BondApiTest extends ApiTest {
         return all("/api/v1/events?node=" + node + (type == null ? "" : "&type=" + type));
     }
 
-    /** Every item of a list, following {@code nextCursor}. */
-    protected List<JsonNode> all(String path) {
-        List<JsonNode> items = new ArrayList<>();
-        String cursor = null;
-        do {
-            Response r = api.get(path + "&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
-            assertThat(r.status()).as("GET %s: %s", path, r).isEqualTo(200);
-            r.body().path("items").forEach(items::add);
-            cursor = r.str("nextCursor");
-        } while (cursor != null);
-        return items;
-    }
-
     /** Every device of this test's node by id, with its group. */
     protected Map<String, String> groupByDevice() {
         Map<String, String> map = new LinkedHashMap<>();

@@ -349,18 +349,6 @@ public abstract class MixedLoadTests extends ApiTest {
         assertThat(checked).as("DMAs checked on node %s", p.name).isPositive();
     }
 
-    private List<JsonNode> all(String path) {
-        List<JsonNode> items = new ArrayList<>();
-        String cursor = null;
-        do {
-            Response r = api.get(path + "&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
-            assertThat(r.status()).as("GET %s: %s", path, r).isEqualTo(200);
-            r.body().path("items").forEach(items::add);
-            cursor = r.str("nextCursor");
-        } while (cursor != null);
-        return items;
-    }
-
     private static String hex(long v) {
         return "0x" + Long.toHexString(v);
     }

@@ -3,6 +3,9 @@ package dev.sva.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.support.Api.Response;
+import tools.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,5 +117,18 @@ public abstract class ApiTest {
         assertThat(r.code()).as("%s", r).isEqualTo(code);
         assertThat(r.contentType()).as("%s", r).startsWith("application/problem+json");
         return r;
+    }
+
+    /** Every item of a list, following {@code nextCursor}. */
+    protected List<JsonNode> all(String path) {
+        List<JsonNode> items = new ArrayList<>();
+        String cursor = null;
+        do {
+            Response r = api.get(path + "&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(r.status()).as("GET %s: %s", path, r).isEqualTo(200);
+            r.body().path("items").forEach(items::add);
+            cursor = r.str("nextCursor");
+        } while (cursor != null);
+        return items;
     }
 }
