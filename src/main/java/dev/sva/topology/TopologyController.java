@@ -35,9 +35,9 @@ class TopologyController {
                "bars": [{"index": 0, "base": "0x90000000", "size": 1048576}], "pasidBits": 20, "pri": true, "ats": true, "driver": "vfio-pci"}],
              "hostGroups": [["0000:00:1c.0"], ["0000:01:00.0"]]}""";
 
+    /** On the fabric of FUNCTIONS_EXAMPLE (Swagger UI's default import): a second function in the endpoint's slot. */
     private static final String WHAT_IF_EXAMPLE = """
-            {"acs": [{"bdf": "0000:04:10.0", "ctl": ["SV", "RR", "CR", "UF"]}], "unplug": ["0000:02:00.1"],
-             "plug": [{"bdf": "0000:05:00.2", "type": "ENDPOINT", "vendorId": "10ee", "deviceId": "5002"}]}""";
+            {"plug": [{"bdf": "0000:01:00.1", "type": "ENDPOINT", "vendorId": "10ee", "deviceId": "5002", "driver": "vfio-pci"}]}""";
 
     TopologyController(TopologyService topology, TopologyQueries queries, WhatIfService whatIf) {
         this.topology = topology;
@@ -84,7 +84,7 @@ class TopologyController {
     WhatIfService.WhatIfAnswer topologyWhatIf(@PathVariable String name,
                                     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
                                             mediaType = "application/json", schema = @Schema(implementation = WhatIfService.WhatIfRequest.class),
-                                            examples = @ExampleObject(name = "enable ACS, unplug, plug", value = WHAT_IF_EXAMPLE)))
+                                            examples = @ExampleObject(name = "plug a second function", value = WHAT_IF_EXAMPLE)))
                                     @RequestBody WhatIfService.WhatIfRequest body) {
         return whatIf.whatIf(name, body);
     }
