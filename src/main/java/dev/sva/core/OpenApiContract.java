@@ -335,7 +335,15 @@ class OpenApiContract {
                 + "\"bond\",\"id\":\"bond-1\"},\"data\":{\"deviceId\":\"dev-1\",\"addressSpaceId\":\"as-1\",\"pasid\":1}}\n\n");
         ok.setContent(new Content().addMediaType("text/event-stream", media));
         ok.setDescription("A stream of events after the requested seq, as Server-Sent Events");
+        item.getGet().setDescription(HOW_TO_WATCH + "\n\n" + item.getGet().getDescription());
     }
+
+    /** First in the stream operation's description: Swagger UI's Execute cannot show a stream that never ends. */
+    static final String HOW_TO_WATCH = "**How to use it:** the stream does not end, so *Execute* here waits and shows "
+            + "nothing. Watch it from a shell with `curl -N 'http://localhost:8080/api/v1/events/stream?node=local&after=0'`, "
+            + "or from a page with `new EventSource('/api/v1/events/stream?node=local&after=0')`, which reconnects with "
+            + "Last-Event-ID by itself. To mirror a node, list first and pass the list's `seq` as `after`: the stream "
+            + "continues with no gap and no repeat.";
 
     private static boolean isString(Schema<?> p) {
         return "string".equals(p.getType()) || (p.getTypes() != null && p.getTypes().contains("string") && p.getTypes().size() <= 2);
