@@ -1,6 +1,5 @@
 package dev.sva.addressspace;
 
-import dev.sva.bond.BondService;
 import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Ids;
@@ -35,11 +34,11 @@ public class AddressSpaceService {
     private final AddressSpaceRepository spaces;
     private final RegionRepository regions;
     private final NodeService nodes;
-    private final BondService bonds;
+    private final AddressSpaceBonds bonds;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
 
-    AddressSpaceService(AddressSpaceRepository spaces, RegionRepository regions, NodeService nodes, BondService bonds,
+    AddressSpaceService(AddressSpaceRepository spaces, RegionRepository regions, NodeService nodes, AddressSpaceBonds bonds,
                         EventLog events, ApplicationEventPublisher publisher) {
         this.spaces = spaces;
         this.regions = regions;

@@ -1,16 +1,20 @@
 package dev.sva.bond;
 
 import dev.sva.addressspace.AddressSpace;
+import dev.sva.addressspace.AddressSpaceBonds;
 import dev.sva.addressspace.AddressSpaceRepository;
 import dev.sva.container.Container;
+import dev.sva.container.ContainerBonds;
 import dev.sva.container.ContainerRepository;
 import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
+import dev.sva.core.RevokeReason;
 import dev.sva.core.Problems;
 import dev.sva.core.StateChange;
 import dev.sva.device.Device;
+import dev.sva.device.DeviceBonds;
 import dev.sva.device.DeviceRepository;
 import dev.sva.device.GroupRepository;
 import dev.sva.device.IommuGroup;
@@ -36,7 +40,7 @@ import org.springframework.transaction.annotation.Transactional;
  * methods are called by other features inside their own locked transaction.
  */
 @Service
-public class BondService {
+public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBonds {
 
     public static final int DRIVER_DATA_MAX = 4096;
 
@@ -236,6 +240,7 @@ public class BondService {
 
     /** Revokes every bond on these devices. */
     @Transactional(propagation = Propagation.MANDATORY)
+    @Override
     public void revokeOnDevices(Node node, Collection<Long> deviceIds, RevokeReason reason) {
         for (Bond bond : bonds.findByDeviceIdInOrderById(deviceIds)) {
             remove(node, bond, reason);
@@ -244,6 +249,7 @@ public class BondService {
 
     /** Revokes the bonds a container made on these devices (detach, container deletion: rule 13). */
     @Transactional(propagation = Propagation.MANDATORY)
+    @Override
     public void revokeContainerBonds(Node node, long containerId, Collection<Long> deviceIds, RevokeReason reason) {
         if (deviceIds.isEmpty()) {
             return;
@@ -255,6 +261,7 @@ public class BondService {
 
     /** Process exit: revokes every bond of the address space and forgets its container binds (rule 12). */
     @Transactional(propagation = Propagation.MANDATORY)
+    @Override
     public void revokeAddressSpace(Node node, long addressSpaceId) {
         for (Bond bond : bonds.findByAddressSpaceIdOrderById(addressSpaceId)) {
             remove(node, bond, RevokeReason.PROCESS_EXIT);
@@ -264,11 +271,13 @@ public class BondService {
 
     /** Forgets a deleted container's binds; its device bonds were revoked by the detaches before. */
     @Transactional(propagation = Propagation.MANDATORY)
+    @Override
     public void forgetContainer(Node node, long containerId) {
         containerBonds.deleteAll(containerBonds.findByContainerIdOrderById(containerId));
     }
 
     @Transactional(propagation = Propagation.MANDATORY)
+    @Override
     public boolean containerHasBonds(long containerId) {
         return containerBonds.existsByContainerId(containerId);
     }
@@ -278,6 +287,7 @@ public class BondService {
      * must take every bind, else the whole attach fails naming the devices.
      */
     @Transactional(propagation = Propagation.MANDATORY)
+    @Override
     public void replayOnAttach(Node node, long containerId, List<Device> members) {
         List<ContainerBond> binds = containerBonds.findByContainerIdOrderById(containerId);
         if (binds.isEmpty() || members.isEmpty()) {
@@ -301,11 +311,13 @@ public class BondService {
         return deviceIds.isEmpty() ? List.of() : bonds.findByDeviceIdInOrderById(deviceIds);
     }
 
+    @Override
     public long countOnDevices(Collection<Long> deviceIds) {
         return deviceIds.isEmpty() ? 0 : bonds.countByDeviceIdIn(deviceIds);
     }
 
     /** The number of bonds on each of these groups' devices, by group; groups without bonds are absent. */
+    @Override
     public Map<Long, Long> countByGroups(Collection<Long> groupIds) {
         Map<Long, Long> counts = new HashMap<>();
         if (!groupIds.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.sva.bond;
 
+import dev.sva.core.RevokeReason;
 import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;

@@ -1,7 +1,5 @@
 package dev.sva.container;
 
-import dev.sva.bond.BondService;
-import dev.sva.bond.RevokeReason;
 import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Ids;
@@ -9,6 +7,7 @@ import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.core.Problems;
+import dev.sva.core.RevokeReason;
 import dev.sva.core.StateChange;
 import dev.sva.device.Device;
 import dev.sva.device.DeviceRepository;
@@ -19,6 +18,7 @@ import dev.sva.event.EventType;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
+import dev.sva.policy.Limits;
 import dev.sva.policy.SvaProperties;
 import java.math.BigInteger;
 import java.util.LinkedHashMap;
@@ -36,9 +36,6 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class ContainerService {
 
-    /** {@code dma_entry_limit} of VFIO type1 (rule 17). */
-    public static final int DMA_ENTRY_LIMIT = 65_535;
-
     public record ContainerState(Container container, String node, List<Long> groups, long mappingCount) {
     }
 
@@ -51,13 +48,13 @@ public class ContainerService {
     private final GroupRepository groups;
     private final DeviceRepository devices;
     private final NodeService nodes;
-    private final BondService bonds;
+    private final ContainerBonds bonds;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
 
     ContainerService(ContainerRepository containers, DmaMappingRepository mappings, GroupRepository groups,
-                     DeviceRepository devices, NodeService nodes, BondService bonds, EventLog events,
+                     DeviceRepository devices, NodeService nodes, ContainerBonds bonds, EventLog events,
                      ApplicationEventPublisher publisher, SvaProperties properties) {
         this.containers = containers;
         this.mappings = mappings;
@@ -191,9 +188,9 @@ public class ContainerService {
                     .with("mappings", overlaps.stream().map(ContainerService::summary).toList());
         }
         // the kept count, not a count(*): a map's cost must not grow with the container
-        if (container.mappingCount() >= DMA_ENTRY_LIMIT) {
-            throw new ProblemException(ProblemType.MAPPING_LIMIT, "container " + id + " holds " + DMA_ENTRY_LIMIT
-                    + " mappings, the limit").with("limit", DMA_ENTRY_LIMIT);
+        if (container.mappingCount() >= Limits.DMA_ENTRY_LIMIT) {
+            throw new ProblemException(ProblemType.MAPPING_LIMIT, "container " + id + " holds " + Limits.DMA_ENTRY_LIMIT
+                    + " mappings, the limit").with("limit", Limits.DMA_ENTRY_LIMIT);
         }
         DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
         container.countMappings(1);

@@ -1,12 +1,11 @@
 package dev.sva.device;
 
-import dev.sva.bond.BondService;
-import dev.sva.bond.RevokeReason;
 import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.core.Problems;
+import dev.sva.core.RevokeReason;
 import dev.sva.core.StateChange;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
@@ -37,12 +36,12 @@ public class DeviceService {
     private final DeviceRepository devices;
     private final GroupRepository groups;
     private final NodeService nodes;
-    private final BondService bonds;
+    private final DeviceBonds bonds;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
 
-    DeviceService(DeviceRepository devices, GroupRepository groups, NodeService nodes, BondService bonds,
+    DeviceService(DeviceRepository devices, GroupRepository groups, NodeService nodes, DeviceBonds bonds,
                   EventLog events, ApplicationEventPublisher publisher, SvaProperties properties) {
         this.devices = devices;
         this.groups = groups;

@@ -1,6 +1,5 @@
 package dev.sva.device;
 
-import dev.sva.bond.BondService;
 import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
@@ -37,11 +36,11 @@ public class GroupService {
     private final GroupRepository groups;
     private final DeviceRepository devices;
     private final NodeService nodes;
-    private final BondService bonds;
+    private final DeviceBonds bonds;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
 
-    GroupService(GroupRepository groups, DeviceRepository devices, NodeService nodes, BondService bonds,
+    GroupService(GroupRepository groups, DeviceRepository devices, NodeService nodes, DeviceBonds bonds,
                  EventLog events, ApplicationEventPublisher publisher) {
         this.groups = groups;
         this.devices = devices;

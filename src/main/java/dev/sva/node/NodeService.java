@@ -7,8 +7,6 @@ import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.core.Problems;
 import dev.sva.core.StateChange;
-import dev.sva.event.EventLog;
-import dev.sva.event.EventType;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.sva.policy;
 
-import dev.sva.container.ContainerService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -29,6 +28,6 @@ class PolicyController {
     @Operation(summary = "The isolation policy",
             description = "Set by the configuration property sva.isolation (environment SVA_ISOLATION); STRICT by default.")
     PolicyView get() {
-        return new PolicyView(properties.isolation(), ContainerService.DMA_ENTRY_LIMIT, MAX_PASID_BITS, true);
+        return new PolicyView(properties.isolation(), Limits.DMA_ENTRY_LIMIT, MAX_PASID_BITS, true);
     }
 }

@@ -1,4 +1,4 @@
-package dev.sva.bond;
+package dev.sva.core;
 
 /** Why a bond went without its owner asking: carried by {@code BOND_REVOKED} events. */
 public enum RevokeReason {
