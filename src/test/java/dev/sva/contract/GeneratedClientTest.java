@@ -56,8 +56,9 @@ class GeneratedClientTest extends ApiTest {
 
     /**
      * The one place a generated client is built: the base URI of this service, and every request's
-     * headers. When {@code support/Api} carries credentials, add them here with
-     * {@code setRequestInterceptor}, and every call of this test sends them.
+     * headers. When {@code support/Api} carries credentials (a bearer token: {@code api.authorization()}),
+     * send them here — {@code client.setRequestInterceptor(b -> b.header("Authorization", api.authorization()))}
+     * — and every call of this test, the stream's included, carries them.
      */
     private ApiClient client() {
         ApiClient client = new ApiClient();
