@@ -20,6 +20,8 @@ RUN chmod +x mvnw \
  && ./mvnw -B -q dependency:go-offline
 
 COPY src src
+# the test sources (compiled even with -DskipTests) include the client generated from openapi.yaml
+COPY openapi.yaml ./
 RUN ./mvnw -B -DskipTests package \
  && cp target/sva-control-plane-*.jar /workspace/app.jar
 

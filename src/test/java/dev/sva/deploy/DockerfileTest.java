@@ -98,6 +98,8 @@ class DockerfileTest {
         assertThat(indexOf(build, "COPY", "mvnw")).isLessThan(goOffline);
         assertThat(goOffline).isLessThan(copySrc);
         assertThat(copySrc).isLessThan(packageRun);
+        // the build compiles the tests (-DskipTests only skips running them), and they hold a client generated from it
+        assertThat(indexOf(build, "COPY", "openapi.yaml")).isBetween(goOffline, packageRun);
 
         // The jar the build stage picks up is the one this POM builds.
         String pom = Files.readString(Paths.get("pom.xml"));
@@ -165,7 +167,7 @@ class DockerfileTest {
                 .filter(l -> !l.isEmpty() && !l.startsWith("#"))
                 .toList();
         assertThat(patterns).contains("target", ".git", "data");
-        for (String needed : List.of("src", "pom.xml", ".mvn", "mvnw")) {
+        for (String needed : List.of("src", "pom.xml", ".mvn", "mvnw", "openapi.yaml")) {
             assertThat(patterns).as(".dockerignore must not exclude %s", needed)
                     .noneMatch(p -> p.equals(needed) || p.equals(needed + "/") || p.equals("*") || p.equals("**"));
         }
