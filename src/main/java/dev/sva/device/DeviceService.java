@@ -11,6 +11,7 @@ import dev.sva.core.StateChange;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
 import dev.sva.node.Node;
+import dev.sva.security.CurrentCaller;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
@@ -60,6 +61,7 @@ public class DeviceService {
      */
     @Transactional
     public Device add(NewDevice request) {
+        CurrentCaller.requireNode(request.node() == null ? Node.DEFAULT : request.node());
         Node node = nodes.lock(request.node());
         requireDeclared(node, request.groupId() == null
                 ? "a device with a hand-made group" : "a device in group " + request.groupId());
@@ -131,6 +133,7 @@ public class DeviceService {
     public Device setDriver(String id, String driver) {
         Device device = lockAndGet(id);
         Node node = nodes.byId(device.nodeId());
+        CurrentCaller.requireNode(node.name());
         IommuGroup group = groups.findById(device.groupId()).orElseThrow();
         if (group.isAttached() && Device.isHostDriver(driver)) {
             throw groupOwned(group, driver);
@@ -149,6 +152,7 @@ public class DeviceService {
     public void remove(String id) {
         Device device = lockAndGet(id);
         Node node = nodes.byId(device.nodeId());
+        CurrentCaller.requireNode(node.name());
         requireDeclared(node, "unplugging device " + id + " by hand");
         unplug(node, device);
     }

@@ -45,6 +45,7 @@ abstract class ProblemFormatTests extends ApiTest {
         if (accept != null) {
             b.header("Accept", accept);
         }
+        b.header("Authorization", api.authorization());
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode parsed;
