@@ -30,6 +30,8 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
@@ -44,7 +46,7 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
-import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.web.util.pattern.PathPattern;
@@ -118,7 +120,10 @@ class SecurityConfig {
     SecurityFilterChain api(HttpSecurity http, AuthenticationManager tokens,
                             @Qualifier("handlerExceptionResolver") ObjectProvider<HandlerExceptionResolver> resolver)
             throws Exception {
-        BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
+        AuthenticationEntryPoint unauthenticated = (request, response, e) -> {
+            response.setHeader("WWW-Authenticate", wwwAuthenticate(e));
+            render(resolver, request, response, unauthenticated(request, e));
+        };
         return http
                 .securityMatcher("/api/**")
                 .csrf(c -> c.disable())
@@ -133,21 +138,13 @@ class SecurityConfig {
                         .anyRequest().access((auth, ctx) -> decide(auth.get(), ctx.getRequest())))
                 .oauth2ResourceServer(o -> o
                         .authenticationManagerResolver(request -> tokens)
-                        .authenticationEntryPoint((request, response, e) -> {
-                            bearer.commence(request, response, e); // 401 and WWW-Authenticate as RFC 6750
-                            render(resolver, request, response, unauthenticated(request, e));
-                        })
+                        .authenticationEntryPoint(unauthenticated)
                         .accessDeniedHandler((request, response, e) -> {
                             String scope = (String) request.getAttribute(MISSING_SCOPE);
-                            response.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_scope\", "
-                                    + "error_description=\"needs one of: " + scope + "\", scope=\"" + scope + "\"");
                             render(resolver, request, response, CurrentCaller.forbidden(
                                     "this operation needs one of the scopes " + scope, scope));
                         }))
-                .exceptionHandling(e -> e.authenticationEntryPoint((request, response, ex) -> {
-                    bearer.commence(request, response, ex);
-                    render(resolver, request, response, unauthenticated(request, ex));
-                }))
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated))
                 .build();
     }
 
@@ -169,6 +166,28 @@ class SecurityConfig {
             }
         }
         return new AuthorizationDecision(false);
+    }
+
+    /**
+     * RFC 6750 (3.): {@code Bearer} alone when no token came, with {@code error} and {@code error_description}
+     * when one was refused. (Spring's entry point would add an RFC 9728 {@code resource_metadata} address,
+     * which this service does not serve.)
+     */
+    static String wwwAuthenticate(AuthenticationException e) {
+        if (!(e instanceof OAuth2AuthenticationException o)) {
+            return "Bearer";
+        }
+        OAuth2Error error = o.getError();
+        StringBuilder header = new StringBuilder("Bearer error=\"").append(quotable(error.getErrorCode())).append('"');
+        if (error.getDescription() != null) {
+            header.append(", error_description=\"").append(quotable(error.getDescription())).append('"');
+        }
+        return header.toString();
+    }
+
+    /** RFC 6750 allows %x20-21 / %x23-5B / %x5D-7E in these values: no quote, no backslash, no control or non-ASCII. */
+    private static String quotable(String s) {
+        return s.replaceAll("[^\\x20-\\x7E]|[\"\\\\]", "'");
     }
 
     private static ProblemException unauthenticated(HttpServletRequest request, AuthenticationException e) {
