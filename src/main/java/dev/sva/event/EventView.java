@@ -12,7 +12,9 @@ public record EventView(long seq, Instant time, String node, EventType type, Sub
     }
 
     /** Who made the change: a token's subject with its role and tenant, or {@code system} (role and tenant null). */
-    public record Actor(String subject, String role, String tenant) {
+    public record Actor(String subject,
+                        @Schema(types = {"string", "null"}, description = "the role scope; null for system") String role,
+                        @Schema(types = {"string", "null"}, description = "the tenant of a sva:tenant caller") String tenant) {
     }
 
     static EventView of(Event e, String node) {

@@ -247,7 +247,8 @@ final class EndpointFuzzer {
             }
             return new Answer(r.statusCode(), type, json, text);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(method + " " + abbreviate(uri), e);
+            throw new java.io.UncheckedIOException(method + " " + abbreviate(uri) + " " + b.build().headers().map()
+                    + (body == null ? "" : " " + abbreviate(body)), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
