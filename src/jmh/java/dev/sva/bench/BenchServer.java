@@ -15,13 +15,18 @@ final class BenchServer implements AutoCloseable {
     final ConfigurableApplicationContext app;
     final BlockingHttp http;
 
+    /** The admin's bearer token of the benchmarked service. */
+    static final String ADMIN_TOKEN = "bench-admin-token-0123456789abcdefghijklmnopqrstuvwxyz";
+
     BenchServer(String... args) {
-        String[] all = Arrays.copyOf(args, args.length + 3);
+        String[] all = Arrays.copyOf(args, args.length + 5);
         all[args.length] = "--server.port=0";
         all[args.length + 1] = "--logging.level.root=WARN";
         all[args.length + 2] = "--sva.events.prune-every=PT1H";
+        all[args.length + 3] = "--sva.security.admin-token=" + ADMIN_TOKEN;
+        all[args.length + 4] = "--sva.security.data-dir=target/bench-security";
         app = new SpringApplicationBuilder(SvaApplication.class).run(all);
-        http = new BlockingHttp("127.0.0.1", ((WebServerApplicationContext) app).getWebServer().getPort());
+        http = new BlockingHttp("127.0.0.1", ((WebServerApplicationContext) app).getWebServer().getPort(), ADMIN_TOKEN);
     }
 
     /** Sends a request and answers the body; throws unless the status is {@code expected}. */

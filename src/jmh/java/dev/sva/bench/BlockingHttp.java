@@ -28,13 +28,16 @@ final class BlockingHttp implements AutoCloseable {
 
     private final String host;
     private final int port;
+    private final String token;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
 
-    BlockingHttp(String host, int port) {
+    /** A client sending {@code token} as its bearer token on every request. */
+    BlockingHttp(String host, int port, String token) {
         this.host = host;
         this.port = port;
+        this.token = token;
     }
 
     Answer send(String method, String path, String json) throws IOException {
@@ -57,7 +60,8 @@ final class BlockingHttp implements AutoCloseable {
         }
         byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(128).append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(host).append(':').append(port).append("\r\n");
+                .append("Host: ").append(host).append(':').append(port).append("\r\n")
+                .append("Authorization: Bearer ").append(token).append("\r\n");
         if (json != null) {
             head.append("Content-Type: application/json\r\n");
         }

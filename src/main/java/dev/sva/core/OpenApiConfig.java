@@ -10,6 +10,8 @@ import io.swagger.v3.oas.models.media.ObjectSchema;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.servers.Server;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +37,14 @@ class OpenApiConfig {
                                 + "mappings, process address spaces, bonds and their PASIDs) and a translation engine that "
                                 + "answers simulated DMA as an IOMMU would. Errors are RFC 9457 application/problem+json with "
                                 + "a stable `code` and the kernel's `errno`; addresses are \"0x…\" strings; ids are opaque."))
-                .servers(List.of(new Server().url("/").description("this service")));
+                .servers(List.of(new Server().url("/").description("this service")))
+                // every operation needs a bearer token (SECURITY.md); Swagger UI's Authorize button takes one
+                .components(new io.swagger.v3.oas.models.Components().addSecuritySchemes("bearerAuth",
+                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")
+                                .description("sva.security.mode=local: the admin token of data/admin.token, or a token "
+                                        + "minted by POST /api/v1/tokens; mode=jwt: a token of the configured issuer. "
+                                        + "Roles: sva:admin, sva:agent, sva:tenant, sva:viewer")))
+                .addSecurityItem(new SecurityRequirement().addList("bearerAuth"));
     }
 
     /**
@@ -81,6 +90,9 @@ class OpenApiConfig {
                     .addProperty("containerId", new StringSchema().description("the container concerned"))
                     .addProperty("addressSpaceId", new StringSchema().description("the address space concerned"))
                     .addProperty("bondId", new StringSchema().description("the existing bond"))
+                    .addProperty("scope", new StringSchema().description("FORBIDDEN: the scopes that may make this request, "
+                            + "space-separated"))
+                    .addProperty("issuer", new StringSchema().description("CONFLICT of a token request: the external issuer"))
                     .addProperty("kind", new StringSchema().description("NOT_FOUND: the kind of object"))
                     .addProperty("id", new StringSchema().description("NOT_FOUND: the id that names nothing"))
                     .addProperty("name", new StringSchema().description("DUPLICATE of a node: the name"))

@@ -52,52 +52,53 @@ class OpenApiContract {
      * the refusals of DOMAIN's rules, 410 expired events, 503 a node that stayed busy.
      */
     private static final Map<String, Op> OPERATIONS = Map.ofEntries(
-            Map.entry("NodeController.create", new Op("createNode", 409)),
+            Map.entry("NodeController.create", new Op("createNode", 409, 403)),
             Map.entry("NodeController.list", new Op("listNodes")),
             Map.entry("NodeController.get", new Op("getNode", 404)),
-            Map.entry("DeviceController.create", new Op("createDevice", 404, 409, 422, 503)),
+            Map.entry("DeviceController.create", new Op("createDevice", 404, 409, 422, 503, 403)),
             Map.entry("DeviceController.list", new Op("listDevices", 404, 422)),
             Map.entry("DeviceController.get", new Op("getDevice", 404)),
-            Map.entry("DeviceController.patch", new Op("updateDevice", 404, 409, 503)),
-            Map.entry("DeviceController.delete", new Op("deleteDevice", 404, 409, 503)),
-            Map.entry("GroupController.create", new Op("createGroup", 404, 409, 503)),
+            Map.entry("DeviceController.patch", new Op("updateDevice", 404, 409, 503, 403)),
+            Map.entry("DeviceController.delete", new Op("deleteDevice", 404, 409, 503, 403)),
+            Map.entry("GroupController.create", new Op("createGroup", 404, 409, 503, 403)),
             Map.entry("GroupController.list", new Op("listGroups", 404)),
             Map.entry("GroupController.get", new Op("getGroup", 404)),
-            Map.entry("GroupController.delete", new Op("deleteGroup", 404, 409, 503)),
-            Map.entry("ContainerController.create", new Op("createContainer", 404, 503)),
+            Map.entry("GroupController.delete", new Op("deleteGroup", 404, 409, 503, 403)),
+            Map.entry("ContainerController.create", new Op("createContainer", 404, 503, 403)),
             Map.entry("ContainerController.list", new Op("listContainers", 404)),
             Map.entry("ContainerController.get", new Op("getContainer", 404)),
-            Map.entry("ContainerController.delete", new Op("deleteContainer", 404, 503)),
-            Map.entry("ContainerController.attach", new Op("attachGroup", 404, 409, 422, 503)),
-            Map.entry("ContainerController.detach", new Op("detachGroup", 404, 503)),
-            Map.entry("ContainerController.map", new Op("mapDma", 404, 409, 422, 503)),
+            Map.entry("ContainerController.delete", new Op("deleteContainer", 404, 503, 403)),
+            Map.entry("ContainerController.attach", new Op("attachGroup", 404, 409, 422, 503, 403)),
+            Map.entry("ContainerController.detach", new Op("detachGroup", 404, 503, 403)),
+            Map.entry("ContainerController.map", new Op("mapDma", 404, 409, 422, 503, 403)),
             Map.entry("ContainerController.mappings", new Op("listMappings", 404, 422)),
-            Map.entry("ContainerController.unmap", new Op("unmapDma", 404, 409, 422, 503)),
-            Map.entry("AddressSpaceController.create", new Op("createAddressSpace", 404, 409, 503)),
+            Map.entry("ContainerController.unmap", new Op("unmapDma", 404, 409, 422, 503, 403)),
+            Map.entry("AddressSpaceController.create", new Op("createAddressSpace", 404, 409, 503, 403)),
             Map.entry("AddressSpaceController.list", new Op("listAddressSpaces", 404)),
             Map.entry("AddressSpaceController.get", new Op("getAddressSpace", 404)),
-            Map.entry("AddressSpaceController.exit", new Op("exitAddressSpace", 404, 503)),
-            Map.entry("AddressSpaceController.map", new Op("mapRegion", 404, 409, 422, 503)),
+            Map.entry("AddressSpaceController.exit", new Op("exitAddressSpace", 404, 503, 403)),
+            Map.entry("AddressSpaceController.map", new Op("mapRegion", 404, 409, 422, 503, 403)),
             Map.entry("AddressSpaceController.regions", new Op("listRegions", 404, 422)),
-            Map.entry("AddressSpaceController.unmap", new Op("unmapRegions", 404, 422, 503)),
-            Map.entry("BondController.bindDevice", new Op("bindDevice", 404, 409, 422, 503)),
-            Map.entry("BondController.bindContainer", new Op("bindContainer", 404, 409, 422, 503)),
-            Map.entry("BondController.unbindContainer", new Op("unbindContainer", 404, 503)),
+            Map.entry("AddressSpaceController.unmap", new Op("unmapRegions", 404, 422, 503, 403)),
+            Map.entry("BondController.bindDevice", new Op("bindDevice", 404, 409, 422, 503, 403)),
+            Map.entry("BondController.bindContainer", new Op("bindContainer", 404, 409, 422, 503, 403)),
+            Map.entry("BondController.unbindContainer", new Op("unbindContainer", 404, 503, 403)),
             Map.entry("BondController.list", new Op("listBonds", 404, 422)),
             Map.entry("BondController.containerBinds", new Op("listContainerBinds", 404)),
             Map.entry("BondController.get", new Op("getBond", 404)),
-            Map.entry("BondController.unbind", new Op("unbindBond", 404, 409, 503)),
-            Map.entry("DmaController.translate", new Op("translateDma")),
-            Map.entry("DmaController.translateBatch", new Op("translateDmaBatch")),
+            Map.entry("BondController.unbind", new Op("unbindBond", 404, 409, 503, 403)),
+            Map.entry("DmaController.translate", new Op("translateDma", 403)),
+            Map.entry("DmaController.translateBatch", new Op("translateDmaBatch", 403)),
             Map.entry("DmaController.faults", new Op("listFaults", 404)),
             Map.entry("DmaController.stats", new Op("getDmaStats", 404)),
             Map.entry("EventController.list", new Op("listEvents", 404, 410)),
             Map.entry("EventController.stream", new Op("streamEvents", 404, 410, 503)),
             Map.entry("PolicyController.get", new Op("getPolicy")),
-            Map.entry("TopologyController.importTopology", new Op("importTopology", 404, 409, 413, 503)),
+            Map.entry("TopologyController.importTopology", new Op("importTopology", 404, 409, 413, 503, 403)),
             Map.entry("TopologyController.topologyTree", new Op("getTopology", 404)),
             Map.entry("TopologyController.topologyWhatIf", new Op("whatIfTopology", 404)),
-            Map.entry("TopologyController.deviceIsolation", new Op("getDeviceIsolation", 404)));
+            Map.entry("TopologyController.deviceIsolation", new Op("getDeviceIsolation", 404)),
+            Map.entry("TokenController.mint", new Op("mintToken", 409, 403)));
 
     /** Request bodies that work as they are on a fresh service, in the order of the README's story. */
     private static final Map<String, Object> REQUEST_EXAMPLES = Map.ofEntries(
@@ -114,6 +115,7 @@ class OpenApiContract {
                     "read", true, "write", true, "pinned", true)),
             Map.entry("bindDevice", ordered("addressSpaceId", "as-1", "iopf", false, "driverData", "ctx-7")),
             Map.entry("bindContainer", ordered("addressSpaceId", "as-1", "iopf", false, "driverData", "ctx-7")),
+            Map.entry("mintToken", ordered("role", "sva:tenant", "tenant", "acme", "expiresIn", 3600)),
             Map.entry("translateDma", ordered("deviceId", "dev-1", "pasid", 1, "address", "0x7f0000000040", "size", 8,
                     "access", "READ")),
             Map.entry("translateDmaBatch", ordered("requests", List.of(
@@ -282,6 +284,7 @@ class OpenApiContract {
         ApiResponses responses = operation.getResponses();
         Set<Integer> statuses = new TreeSet<>();
         statuses.add(400);
+        statuses.add(401);
         for (int s : op.statuses()) {
             statuses.add(s);
         }
@@ -304,6 +307,8 @@ class OpenApiContract {
 
     private static final Map<Integer, String> PROBLEM_DESCRIPTIONS = Map.of(
             400, "VALIDATION_FAILED: malformed or invalid input, named by field",
+            401, "UNAUTHENTICATED: no bearer token, or one that is not valid (WWW-Authenticate says why)",
+            403, "FORBIDDEN: the token's role may not do this; scope names the scopes that may",
             404, "NOT_FOUND: no such object (or node)",
             409, "A rule refused the change: see code (DUPLICATE, GROUP_*, MAPPING_*, PASID_*, …)",
             410, "EVENTS_EXPIRED: events after that point are no longer kept (oldestSeq)",

@@ -293,6 +293,10 @@ public class ProblemHandler {
         if (retryAfter != null) {
             answer.header(HttpHeaders.RETRY_AFTER, retryAfter);
         }
+        if (type == ProblemType.FORBIDDEN && members.get("scope") instanceof String scope) {
+            // RFC 6750 (3.1): the token is valid but lacks the scope this request needs
+            answer.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\", scope=\"" + scope + "\"");
+        }
         return answer.body(body(type, type.status().value(), errno, detail, members));
     }
 

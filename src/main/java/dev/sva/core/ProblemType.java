@@ -10,6 +10,10 @@ import org.springframework.http.HttpStatus;
 public enum ProblemType {
     VALIDATION_FAILED(HttpStatus.BAD_REQUEST, "EINVAL", "Request is not valid"),
     NOT_FOUND(HttpStatus.NOT_FOUND, "ENOENT", "No such object"),
+    /** No bearer token, or one that is not valid (signature, time, issuer, audience, claim types). */
+    UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "EACCES", "Authentication required"),
+    /** A valid token whose role may not make this request; {@code scope} names the scopes that may. */
+    FORBIDDEN(HttpStatus.FORBIDDEN, "EPERM", "Not permitted for this role"),
     METHOD_NOT_ALLOWED(HttpStatus.METHOD_NOT_ALLOWED, "EINVAL", "Method not allowed"),
     NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE, "EINVAL", "Not acceptable"),
     UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "EINVAL", "Unsupported media type"),

@@ -10,6 +10,7 @@ import dev.sva.core.StateChange;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
 import dev.sva.node.Node;
+import dev.sva.security.CurrentCaller;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
@@ -59,6 +60,7 @@ public class DeviceService {
      */
     @Transactional
     public Device add(NewDevice request) {
+        CurrentCaller.requireNode(request.node() == null ? Node.DEFAULT : request.node());
         Node node = nodes.lock(request.node());
         requireDeclared(node, request.groupId() == null
                 ? "a device with a hand-made group" : "a device in group " + request.groupId());
@@ -130,6 +132,7 @@ public class DeviceService {
     public Device setDriver(String id, String driver) {
         Device device = lockAndGet(id);
         Node node = nodes.byId(device.nodeId());
+        CurrentCaller.requireNode(node.name());
         IommuGroup group = groups.findById(device.groupId()).orElseThrow();
         if (group.isAttached() && Device.isHostDriver(driver)) {
             throw groupOwned(group, driver);
@@ -148,6 +151,7 @@ public class DeviceService {
     public void remove(String id) {
         Device device = lockAndGet(id);
         Node node = nodes.byId(device.nodeId());
+        CurrentCaller.requireNode(node.name());
         requireDeclared(node, "unplugging device " + id + " by hand");
         unplug(node, device);
     }

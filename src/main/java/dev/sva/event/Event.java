@@ -45,10 +45,20 @@ public class Event {
     @Column(nullable = false)
     private String data;
 
+    @Column(name = "actor_subject", nullable = false)
+    private String actorSubject;
+
+    @Column(name = "actor_role")
+    private String actorRole;
+
+    @Column(name = "actor_tenant")
+    private String actorTenant;
+
     protected Event() {
     }
 
-    Event(long nodeId, long seq, Instant time, EventType type, String subjectKind, String subjectId, String data) {
+    Event(long nodeId, long seq, Instant time, EventType type, String subjectKind, String subjectId, String data,
+          String actorSubject, String actorRole, String actorTenant) {
         this.nodeId = nodeId;
         this.seq = seq;
         this.time = time;
@@ -56,6 +66,9 @@ public class Event {
         this.subjectKind = subjectKind;
         this.subjectId = subjectId;
         this.data = data;
+        this.actorSubject = actorSubject;
+        this.actorRole = actorRole;
+        this.actorTenant = actorTenant;
     }
 
     public long nodeId() {
@@ -80,6 +93,21 @@ public class Event {
 
     public String subjectId() {
         return subjectId;
+    }
+
+    /** Who made the change: a token's subject, or {@code system} for the service's own work. */
+    public String actorSubject() {
+        return actorSubject;
+    }
+
+    /** The actor's role scope ({@code sva:admin}, ...), {@code null} for {@code system}. */
+    public String actorRole() {
+        return actorRole;
+    }
+
+    /** The actor's tenant, when its role has one. */
+    public String actorTenant() {
+        return actorTenant;
     }
 
     /** The event's {@code data} object as JSON text. */

@@ -3,6 +3,8 @@ package dev.sva.event;
 import dev.sva.core.Timestamps;
 import dev.sva.node.Node;
 import dev.sva.node.NodeRepository;
+import dev.sva.security.Caller;
+import dev.sva.security.CurrentCaller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
@@ -19,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Appends events to a node's log inside the caller's transaction. The caller holds the node's lock
  * (taken by {@code NodeService.lock}), which is what makes {@code seq} gap-free and in commit order.
- * After the transaction commits, the stream is told which seq each node reached.
+ * After the transaction commits, the stream is told which seq each node reached. Each event names its
+ * actor, the {@link CurrentCaller} of the thread that records it ({@code system} outside a request).
  */
 @Component
 public class EventLog {
@@ -54,8 +57,10 @@ public class EventLog {
         nodes.advanceEventSeq(node.id());
         long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
         node.eventSeqAdvancedTo(seq);
+        Caller actor = CurrentCaller.get();
         entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
-                json.writeValueAsString(data)));
+                json.writeValueAsString(data), actor.subject(), actor.role() == null ? null : actor.role().scope(),
+                actor.tenant()));
         Pending pending = pending();
         pending.seqs.merge(node.id(), seq, Math::max);
         pending.types.merge(type, 1, Integer::sum);

@@ -130,7 +130,8 @@ class StateSurvivesRestartTest {
                 "--server.port=0",
                 "--spring.datasource.url=" + url,
                 "--spring.main.banner-mode=off",
-                "--logging.level.dev.sva.core.ProblemHandler=WARN");
+                "--logging.level.dev.sva.core.ProblemHandler=WARN",
+                Api.adminTokenArgument(), Api.securityDirArgument(Path.of("target", "test-security", "restart")));
     }
 
     private static Api api(ConfigurableApplicationContext app) {

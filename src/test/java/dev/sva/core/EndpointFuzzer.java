@@ -1,5 +1,7 @@
 package dev.sva.core;
 
+import dev.sva.support.Api;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -210,6 +212,8 @@ final class EndpointFuzzer {
             b.header("Content-Type", contentType);
         }
         b.header("Accept", random.nextInt(20) == 0 ? "text/html" : "application/json, application/problem+json, text/event-stream");
+        // as the admin, so that requests reach the handlers (bad tokens: security/AuthenticationTests)
+        b.header("Authorization", "Bearer " + Api.ADMIN_TOKEN);
         try {
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         } catch (IllegalArgumentException e) {
@@ -231,7 +235,8 @@ final class EndpointFuzzer {
             }
             return new Answer(r.statusCode(), type, json, text);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(method + " " + abbreviate(uri), e);
+            throw new java.io.UncheckedIOException(method + " " + abbreviate(uri) + " " + b.build().headers().map()
+                    + (body == null ? "" : " " + abbreviate(body)), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

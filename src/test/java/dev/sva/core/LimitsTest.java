@@ -3,6 +3,7 @@ package dev.sva.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.support.Api.Response;
+import dev.sva.support.Api;
 import dev.sva.support.ApiTest;
 import dev.sva.support.SseClient;
 import java.io.ByteArrayOutputStream;
@@ -100,7 +101,7 @@ class LimitsTest extends ApiTest {
             assertThat(refused.str("errno")).isEqualTo("EMFILE");
             // another client is still served
             try (Socket other = connect("127.0.0.2")) {
-                write(other, "GET /api/v1/events/stream?node=" + node + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+                write(other, "GET /api/v1/events/stream?node=" + node + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + Api.ADMIN_TOKEN + "\r\nAccept: text/event-stream\r\n\r\n");
                 assertThat(readUntil(other.getInputStream(), "\r\n\r\n", 30_000)).startsWith("HTTP/1.1 200 ");
             }
             // a closed stream frees its slot (noticed at the next heartbeat)
@@ -194,7 +195,7 @@ class LimitsTest extends ApiTest {
     private String hugeBody(String path, boolean chunked) throws Exception {
         try (Socket s = connect("127.0.0.1")) {
             long size = 50L * MB;
-            String head = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            String head = "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + Api.ADMIN_TOKEN + "\r\nContent-Type: application/json\r\n"
                     + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + size + "\r\n") + "\r\n";
             Thread writer = new Thread(() -> {
                 try {

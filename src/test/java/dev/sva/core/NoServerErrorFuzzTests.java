@@ -47,6 +47,8 @@ abstract class NoServerErrorFuzzTests extends ApiTest {
                         "bars", List.of(obj("index", 0, "base", "0xf0000000", "size", 65536)))),
                 new Target("PATCH", "/api/v1/devices/{id}", "/api/v1/devices/" + gpu, obj("driver", "vfio-pci")),
                 new Target("POST", "/api/v1/groups", "/api/v1/groups", obj("node", node)),
+                new Target("POST", "/api/v1/tokens", "/api/v1/tokens", obj("role", "sva:tenant", "tenant", "acme",
+                        "expiresIn", 60, "subject", "fuzz")),
                 new Target("POST", "/api/v1/containers", "/api/v1/containers", obj("node", node, "name", "vm")),
                 new Target("POST", "/api/v1/containers/{id}/mappings", "/api/v1/containers/" + ctr + "/mappings", obj("iova", "0x100000",
                         "size", 4096, "physicalAddress", "0x80000000", "read", true, "write", true)),

@@ -45,6 +45,7 @@ abstract class ProblemFormatTests extends ApiTest {
         if (accept != null) {
             b.header("Accept", accept);
         }
+        b.header("Authorization", api.authorization());
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             JsonNode parsed;
@@ -71,7 +72,8 @@ abstract class ProblemFormatTests extends ApiTest {
      * that the answer ends with the connection.
      */
     private RawAnswer rawRequest(String method, String target, String contentType, String body) {
-        StringBuilder request = new StringBuilder(method + " " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n");
+        StringBuilder request = new StringBuilder(method + " " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: " + api.authorization() + "\r\n");
         byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         if (contentType != null) {
             request.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(payload.length).append("\r\n");

@@ -182,6 +182,7 @@ class EventStreamTest extends ApiTest {
             socket.connect(new InetSocketAddress("127.0.0.1", port));
             OutputStream out = socket.getOutputStream();
             out.write(("GET /api/v1/events/stream?node=" + node + "&after=0 HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + Api.ADMIN_TOKEN + "\r\n"
                     + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             Instant until = Instant.now().plusSeconds(10);

@@ -3,6 +3,7 @@ package dev.sva.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.SvaApplication;
+import dev.sva.support.Api;
 import dev.sva.support.SseClient;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ class StreamShutdownTest {
                 "--spring.datasource.url=jdbc:h2:mem:shutdown;DB_CLOSE_DELAY=-1",
                 "--spring.lifecycle.timeout-per-shutdown-phase=5s",
                 "--logging.level.org.springframework.boot.tomcat=INFO",
-                "--logging.level.org.springframework.boot.web=INFO");
+                "--logging.level.org.springframework.boot.web=INFO",
+                Api.adminTokenArgument(), Api.securityDirArgument(java.nio.file.Path.of("target", "test-security", "shutdown")));
         int port = ((WebServerApplicationContext) app).getWebServer().getPort();
         try (SseClient watcher = SseClient.connect(port, "/api/v1/events/stream?after=0", null)) {
             assertThat(watcher.status).isEqualTo(200);

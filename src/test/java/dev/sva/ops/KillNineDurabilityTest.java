@@ -69,7 +69,7 @@ class KillNineDurabilityTest {
         process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.sva.SvaApplication",
                 "--server.port=" + port,
                 "--spring.datasource.url=jdbc:h2:file:" + data.resolve("sva") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000",
-                "--logging.level.root=WARN")
+                "--logging.level.root=WARN", Api.adminTokenArgument(), Api.securityDirArgument(data))
                 .redirectErrorStream(true)
                 .redirectOutput(data.resolve("log-" + Instant.now().toEpochMilli() + ".txt").toFile())
                 .start();

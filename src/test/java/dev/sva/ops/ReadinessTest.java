@@ -25,6 +25,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @ExtendWith(PostgresDatabase.Condition.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.profiles.active=postgres",
+        "sva.security.admin-token=" + Api.ADMIN_TOKEN,
+        "sva.security.data-dir=target/test-security/${random.uuid}",
         "spring.datasource.hikari.connection-timeout=1000",
         "spring.datasource.hikari.validation-timeout=500",
         "management.endpoint.health.cache.time-to-live=0"

@@ -158,9 +158,7 @@ class TopologyPageTest extends PageTestSupport {
         HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(base() + "/api/v1/nodes/" + node + "/topology"))
                 .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(Api.json(Map.of("functions", fabric))));
-        if (adminToken() != null) {
-            put.header("Authorization", "Bearer " + adminToken());
-        }
+        put.header("Authorization", api.authorization());
         HttpResponse<String> imported = HttpClient.newHttpClient().send(put.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(imported.statusCode()).as("import: %s", imported.body()).isEqualTo(200);
         System.out.printf("import of 512 functions: %d ms%n", (System.nanoTime() - started) / 1_000_000);

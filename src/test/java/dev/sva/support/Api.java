@@ -11,17 +11,56 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A real HTTP client against the running service, for tests: JSON in, {@link Response} out. Thread
- * safe, so race tests share one.
+ * safe, so race tests share one. It sends the admin token {@link #ADMIN_TOKEN} unless made with
+ * {@link #as} for another identity; every service a test starts is given that token (the properties of
+ * {@link ApiTest}, or {@link #securityArguments}).
  */
 public final class Api {
 
+    /** The admin's bearer token of every service the tests start ({@code sva.security.admin-token}). */
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
+    /** The whole Authorization header value, {@code null} for none. */
+    private final String authorization;
 
     public Api(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http://127.0.0.1:" + port,
+                "Bearer " + ADMIN_TOKEN);
+    }
+
+    private Api(HttpClient http, String base, String authorization) {
+        this.http = http;
+        this.base = base;
+        this.authorization = authorization;
+    }
+
+    /** The same client sending {@code token} as its bearer token; {@code null} sends no Authorization header. */
+    public Api as(String token) {
+        return new Api(http, base, token == null ? null : "Bearer " + token);
+    }
+
+    /** The same client sending this exact {@code Authorization} header value (another scheme, a malformed one). */
+    public Api withAuthorization(String headerValue) {
+        return new Api(http, base, headerValue);
+    }
+
+    /** The Authorization header value this client sends, {@code null} for none (for other test clients). */
+    public String authorization() {
+        return authorization;
+    }
+
+    /** The command-line argument giving a service started by a test the admin token {@link #ADMIN_TOKEN}. */
+    public static String adminTokenArgument() {
+        return "--sva.security.admin-token=" + ADMIN_TOKEN;
+    }
+
+    /** The command-line argument keeping a started service's signing key under {@code dir}, not in {@code ./data}. */
+    public static String securityDirArgument(java.nio.file.Path dir) {
+        return "--sva.security.data-dir=" + dir;
     }
 
     /** An HTTP answer: status, headers and the body parsed as JSON (a missing node when empty). */
@@ -78,6 +117,9 @@ public final class Api {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         if (contentType != null) {
             b.header("Content-Type", contentType);
+        }
+        if (authorization != null) {
+            b.header("Authorization", authorization);
         }
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {

@@ -23,7 +23,9 @@ import org.springframework.core.env.Environment;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:sva-${random.uuid};DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000",
         "spring.datasource.hikari.maximum-pool-size=20",
-        "logging.level.dev.sva.core.ProblemHandler=WARN"
+        "logging.level.dev.sva.core.ProblemHandler=WARN",
+        "sva.security.admin-token=" + Api.ADMIN_TOKEN,
+        "sva.security.data-dir=target/test-security/${random.uuid}"
 })
 public abstract class ApiTest {
 

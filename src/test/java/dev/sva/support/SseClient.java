@@ -40,10 +40,18 @@ public final class SseClient implements AutoCloseable {
         this.reader.start();
     }
 
-    /** Connects to {@code path}; {@code lastEventId} (nullable) resumes after that seq. */
+    /** Connects to {@code path} as the admin ({@link Api#ADMIN_TOKEN}); {@code lastEventId} (nullable) resumes after that seq. */
     public static SseClient connect(int port, String path, String lastEventId) {
+        return connect(port, path, lastEventId, "Bearer " + Api.ADMIN_TOKEN);
+    }
+
+    /** Connects with this {@code Authorization} header value ({@code null}: none), e.g. {@link Api#authorization()}. */
+    public static SseClient connect(int port, String path, String lastEventId, String authorization) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Accept", "text/event-stream");
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }

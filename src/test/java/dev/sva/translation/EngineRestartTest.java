@@ -74,7 +74,7 @@ class EngineRestartTest {
     private ConfigurableApplicationContext start() {
         return new SpringApplicationBuilder(SvaApplication.class).run("--server.port=0",
                 "--spring.datasource.url=jdbc:h2:file:" + data.resolve("sva") + ";WRITE_DELAY=0",
-                "--logging.level.root=WARN");
+                "--logging.level.root=WARN", Api.adminTokenArgument(), Api.securityDirArgument(data));
     }
 
     private static int port(ConfigurableApplicationContext app) {

@@ -1,0 +1,4 @@
+package dev.sva.security;
+
+class AuthenticationH2Test extends AuthenticationTests {
+}

@@ -1,0 +1,4 @@
+package dev.sva.security;
+
+class RoleH2Test extends RoleTests {
+}
