@@ -56,14 +56,14 @@ class GeneratedClientTest extends ApiTest {
 
     /**
      * The one place a generated client is built: the base URI of this service, and every request's
-     * headers. When {@code support/Api} carries credentials (a bearer token: {@code api.authorization()}),
-     * send them here — {@code client.setRequestInterceptor(b -> b.header("Authorization", api.authorization()))}
-     * — and every call of this test, the stream's included, carries them.
+     * headers — the bearer token of {@code support/Api}, which every call of this test, the stream's
+     * included, carries.
      */
     private ApiClient client() {
         ApiClient client = new ApiClient();
         client.updateBaseUri("http://127.0.0.1:" + port);
         client.setReadTimeout(Duration.ofSeconds(30));
+        client.setRequestInterceptor(request -> request.header("Authorization", api.authorization()));
         return client;
     }
 

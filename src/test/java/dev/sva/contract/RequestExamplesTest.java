@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
 class RequestExamplesTest extends ApiTest {
 
     /** Operations with a request body, in the order their examples build on each other. */
-    private static final List<String> STORY = List.of("createNode", "createDevice", "updateDevice", "createGroup",
+    private static final List<String> STORY = List.of("createNode", "mintToken", "createDevice", "updateDevice", "createGroup",
             "createAddressSpace", "mapRegion", "bindDevice", "translateDma", "createContainer", "attachGroup",
             "mapDma", "translateDmaBatch", "bindContainer", "importTopology", "whatIfTopology");
 

@@ -2,6 +2,7 @@ package dev.sva.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sva.support.Api;
 import dev.sva.support.ApiTest;
 import dev.sva.support.Browser;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ class SwaggerUiTest extends ApiTest {
     @Test
     void uneditedExamplesOfTheStorySucceedInSwaggerUi() {
         browser.open("http://127.0.0.1:" + port + "/swagger-ui.html");
+        authorize(Api.ADMIN_TOKEN);
 
         assertThat(execute("Nodes", "createNode")).isEqualTo("201");
         browser.screenshot("createNode-201");
@@ -47,6 +49,16 @@ class SwaggerUiTest extends ApiTest {
         });
         assertThat(description).contains("How to use it", "curl -N", "EventSource", "Last-Event-ID", "seq");
         browser.screenshot("streamEvents-description");
+    }
+
+    /** Swagger UI's Authorize dialog, as a person uses it: paste the bearer token, Authorize, Close. */
+    private void authorize(String token) {
+        browser.await(d -> d.findElement(By.cssSelector(".scheme-container button.authorize"))).click();
+        WebElement dialog = browser.await(d -> d.findElement(By.cssSelector(".modal-ux .auth-container")));
+        dialog.findElement(By.cssSelector("input")).sendKeys(token);
+        dialog.findElement(By.cssSelector("button.authorize")).click();
+        browser.await(d -> d.findElement(By.cssSelector(".modal-ux button.btn-done"))).click();
+        browser.await(d -> d.findElements(By.cssSelector(".modal-ux")).isEmpty());
     }
 
     /** Expands the operation, presses "Try it out" and "Execute"; the status of the answer shown. */
