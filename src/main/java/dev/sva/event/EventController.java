@@ -79,8 +79,14 @@ class EventController {
         } else {
             from = n.lastEventSeq();
         }
-        return stream.open(n, from, lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after",
-                request.getRemoteAddr());
+        String field = lastEventId != null && !lastEventId.isBlank() ? "Last-Event-ID" : "after";
+        if ("HEAD".equals(request.getMethod())) {
+            // HEAD has no body, so no stream: the head a GET would get, and the exchange ends. A stream
+            // opened for a HEAD would keep the connection busy for ever, and the client's next request on
+            // that connection, which it rightly thinks is free, would never be answered.
+            return stream.head(n, from, field);
+        }
+        return stream.open(n, from, field, request.getRemoteAddr());
     }
 
     private static List<EventType> types(List<String> raw) {

@@ -75,6 +75,17 @@ public class EventStream implements SmartLifecycle {
      * or is shutting down, {@code 429 TOO_MANY_STREAMS} when {@code address} holds
      * {@code maxClientsPerAddress} streams already.
      */
+    /**
+     * The answer to a {@code HEAD} of the stream: the same checks and head as {@link #open}, and no
+     * stream — the emitter is complete before it is returned, so the connection is free again at once.
+     */
+    public SseEmitter head(Node node, long after, String field) {
+        events.requireKept(node, after, field);
+        SseEmitter emitter = new SseEmitter(0L);
+        emitter.complete();
+        return emitter;
+    }
+
     public SseEmitter open(Node node, long after, String field, String address) {
         events.requireKept(node, after, field);
         if (closed) {

@@ -212,8 +212,20 @@ final class EndpointFuzzer {
             b.header("Content-Type", contentType);
         }
         b.header("Accept", random.nextInt(20) == 0 ? "text/html" : "application/json, application/problem+json, text/event-stream");
-        // as the admin, so that requests reach the handlers (bad tokens: security/AuthenticationTests)
-        b.header("Authorization", "Bearer " + Api.ADMIN_TOKEN);
+        // mostly the admin, so that requests reach the handlers; sometimes no token or a broken one (401, never a 5xx)
+        String authorization = switch (random.nextInt(40)) {
+            case 0 -> null;
+            case 1 -> "Bearer " + oddValue(List.of(Api.ADMIN_TOKEN));
+            case 2 -> "Bearer eyJhbGciOiJub25lIn0." + oddValue(List.of("e30")) + ".";
+            default -> "Bearer " + Api.ADMIN_TOKEN;
+        };
+        if (authorization != null) {
+            try {
+                b.header("Authorization", authorization);
+            } catch (IllegalArgumentException e) {
+                b.header("Authorization", "Bearer " + Api.ADMIN_TOKEN); // a value the client cannot send
+            }
+        }
         try {
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         } catch (IllegalArgumentException e) {

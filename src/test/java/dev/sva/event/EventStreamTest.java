@@ -175,6 +175,39 @@ class EventStreamTest extends ApiTest {
     }
 
     @Test
+    void headOfTheStreamEndsItsExchangeSoTheConnectionServesTheNextRequest() throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port));
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            String auth = "Authorization: Bearer " + Api.ADMIN_TOKEN + "\r\n";
+            out.write(("HEAD /api/v1/events/stream?node=" + node + " HTTP/1.1\r\nHost: localhost\r\n" + auth
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            List<String> head = headOf(in);
+            assertThat(head.get(0)).startsWith("HTTP/1.1 200");
+            assertThat(head).anySatisfy(h -> assertThat(h.toLowerCase()).startsWith("content-type: text/event-stream"));
+            assertThat(stream.clientCount()).as("a HEAD holds no stream").isZero();
+            // the same connection, as a client's pool reuses it after a HEAD: answered, not left waiting
+            out.write(("GET /api/v1/nodes/" + node + " HTTP/1.1\r\nHost: localhost\r\n" + auth
+                    + "Accept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(headOf(in).get(0)).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /** The status line and header lines of the next answer on a raw connection. */
+    private static List<String> headOf(java.io.BufferedReader in) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            lines.add(line);
+        }
+        return lines;
+    }
+
+    @Test
     void clientThatStopsReadingIsDisconnectedInsteadOfBuffered() throws Exception {
         long nodeId = jdbc.queryForObject("select id from node where name = ?", Long.class, node);
         try (Socket socket = new Socket()) {
