@@ -6,6 +6,7 @@ import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
+import dev.sva.core.RangeRules;
 import dev.sva.core.Problems;
 import dev.sva.core.RevokeReason;
 import dev.sva.core.StateChange;
@@ -182,16 +183,8 @@ public class ContainerService {
         AddressRange range = iova != null
                 ? AddressRange.ofMapping("iova", iova, size, physicalAddress, node.iovaBits())
                 : AddressRange.ofMapping("iova", pickIova(container.id(), size, node.iovaBits()), size, physicalAddress, node.iovaBits());
-        List<DmaMapping> overlaps = mappings.overlapping(container.id(), range, Pageable.ofSize(8));
-        if (!overlaps.isEmpty()) {
-            throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing mapping")
-                    .with("mappings", overlaps.stream().map(ContainerService::summary).toList());
-        }
-        // the kept count, not a count(*): a map's cost must not grow with the container
-        if (container.mappingCount() >= Limits.DMA_ENTRY_LIMIT) {
-            throw new ProblemException(ProblemType.MAPPING_LIMIT, "container " + id + " holds " + Limits.DMA_ENTRY_LIMIT
-                    + " mappings, the limit").with("limit", Limits.DMA_ENTRY_LIMIT);
-        }
+        RangeRules.requireFree(mappings.of(container.id()), range, "mapping", "mappings", ContainerService::summary);
+        RangeRules.requireRoom(container.mappingCount(), Limits.DMA_ENTRY_LIMIT, "container " + id, "mappings");
         DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
         container.countMappings(1);
         events.record(node, EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
@@ -219,7 +212,7 @@ public class ContainerService {
             range = AddressRange.all();
         } else {
             range = AddressRange.ofUnmap("iova", iova, size);
-            removed = mappings.overlapping(container.id(), range, Pageable.unpaged());
+            removed = RangeRules.overlapping(mappings.of(container.id()), range, Pageable.unpaged());
             List<Map<String, Object>> split = removed.stream().filter(m -> !range.contains(m.range()))
                     .map(ContainerService::summary).toList();
             if (!split.isEmpty()) {
@@ -253,7 +246,7 @@ public class ContainerService {
     public List<DmaMapping> mappings(String id, AddressRange range, PageRequest page) {
         Container container = find(id);
         long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
-        return mappings.page(container.id(), range, from, page.probe());
+        return RangeRules.page(mappings.of(container.id()), range, from, page.probe());
     }
 
     /** The cursor of the page that follows {@code last}. */
@@ -262,13 +255,7 @@ public class ContainerService {
     }
 
     static Map<String, Object> summary(DmaMapping m) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("iova", Address.format(m.iova()));
-        s.put("size", Address.unsigned(m.size()));
-        s.put("physicalAddress", Address.format(m.physicalAddress()));
-        s.put("read", m.read());
-        s.put("write", m.write());
-        return s;
+        return m.summary("iova");
     }
 
     private long pickIova(long containerId, long size, int iovaBits) {
