@@ -8,7 +8,7 @@ import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 /** Regions, addressed by {@code dev.sva.core.Address#sortKey} bounds. */
-public interface RegionRepository extends JpaRepository<Region, Long> {
+interface RegionRepository extends JpaRepository<Region, Long> {
 
     /** The regions that start inside {@code [firstKey, lastKey]}, in address order: a range scan of the start index. */
     @Query("select r from Region r where r.addressSpaceId = :asId and r.range.firstKey >= :firstKey "

@@ -11,8 +11,7 @@ import dev.sva.core.Problems;
 import dev.sva.core.RevokeReason;
 import dev.sva.core.StateChange;
 import dev.sva.device.Device;
-import dev.sva.device.DeviceRepository;
-import dev.sva.device.GroupRepository;
+import dev.sva.device.DeviceQueries;
 import dev.sva.device.IommuGroup;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
@@ -46,20 +45,18 @@ public class ContainerService {
 
     private final ContainerRepository containers;
     private final DmaMappingRepository mappings;
-    private final GroupRepository groups;
-    private final DeviceRepository devices;
+    private final DeviceQueries devices;
     private final NodeService nodes;
     private final ContainerBonds bonds;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
 
-    ContainerService(ContainerRepository containers, DmaMappingRepository mappings, GroupRepository groups,
-                     DeviceRepository devices, NodeService nodes, ContainerBonds bonds, EventLog events,
+    ContainerService(ContainerRepository containers, DmaMappingRepository mappings,
+                     DeviceQueries devices, NodeService nodes, ContainerBonds bonds, EventLog events,
                      ApplicationEventPublisher publisher, SvaProperties properties) {
         this.containers = containers;
         this.mappings = mappings;
-        this.groups = groups;
         this.devices = devices;
         this.nodes = nodes;
         this.bonds = bonds;
@@ -101,7 +98,7 @@ public class ContainerService {
     public void delete(String id) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        for (IommuGroup group : groups.findByContainerIdOrderById(container.id())) {
+        for (IommuGroup group : devices.attachedTo(container.id())) {
             detach(node, container, group, RevokeReason.CONTAINER_DELETED);
         }
         bonds.forgetContainer(node, container.id());
@@ -121,14 +118,14 @@ public class ContainerService {
     public boolean attach(String id, String groupId) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        IommuGroup group = groups.findById(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        IommuGroup group = devices.group(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
         if (group.nodeId() != node.id()) {
             throw Problems.crossNode(node.name(), "group", groupId, nodes.byId(group.nodeId()).name());
         }
         if (Long.valueOf(container.id()).equals(group.containerId())) {
             return false;
         }
-        List<Device> members = devices.findByGroupIdOrderById(group.id());
+        List<Device> members = devices.members(group.id());
         List<Map<String, Object>> hostOwned = members.stream().filter(Device::hasHostDriver).map(Device::summary).toList();
         if (!hostOwned.isEmpty()) {
             throw new ProblemException(ProblemType.GROUP_NOT_VIABLE, "group " + groupId + " is not viable: "
@@ -136,7 +133,7 @@ public class ContainerService {
                     .with("groupId", groupId)
                     .with("devices", hostOwned);
         }
-        group.attachTo(container.id());
+        devices.attach(group, container.id());
         if (properties.isolation() == Isolation.STRICT && members.size() > 1 && bonds.containerHasBonds(container.id())) {
             throw new ProblemException(ProblemType.UNSAFE_GROUP_BIND, "container " + id + " holds bonds and group " + groupId
                     + " has " + members.size() + " devices, which are not isolated from each other")
@@ -153,7 +150,7 @@ public class ContainerService {
     public void detach(String id, String groupId) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        IommuGroup group = groups.findById(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        IommuGroup group = devices.group(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
         if (!Long.valueOf(container.id()).equals(group.containerId())) {
             throw new ProblemException(ProblemType.NOT_FOUND, "group " + groupId + " is not attached to container " + id)
                     .with("groupId", groupId);
@@ -162,9 +159,9 @@ public class ContainerService {
     }
 
     private void detach(Node node, Container container, IommuGroup group, RevokeReason reason) {
-        List<Long> members = devices.findByGroupIdOrderById(group.id()).stream().map(Device::id).toList();
+        List<Long> members = devices.members(group.id()).stream().map(Device::id).toList();
         bonds.revokeContainerBonds(node, container.id(), members, reason);
-        group.detach();
+        devices.detach(group);
         events.record(node, EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()));
         publisher.publishEvent(new StateChange.GroupDetached(group.id()));
     }
@@ -309,7 +306,7 @@ public class ContainerService {
         if (ids.isEmpty()) {
             return List.of();
         }
-        Map<Long, List<Long>> attached = groups.findByContainerIdInOrderById(ids).stream()
+        Map<Long, List<Long>> attached = devices.attachedTo(ids).stream()
                 .collect(Collectors.groupingBy(IommuGroup::containerId, Collectors.mapping(IommuGroup::id, Collectors.toList())));
         return page.stream()
                 .map(c -> new ContainerState(c, nodeName, attached.getOrDefault(c.id(), List.of()), c.mappingCount()))

@@ -8,7 +8,7 @@ import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
 /** Mappings, addressed by {@code dev.sva.core.Address#sortKey} bounds. */
-public interface DmaMappingRepository extends JpaRepository<DmaMapping, Long> {
+interface DmaMappingRepository extends JpaRepository<DmaMapping, Long> {
 
     /** The rows that start inside {@code [firstKey, lastKey]}, in address order: a range scan of the start index. */
     @Query("select m from DmaMapping m where m.containerId = :containerId and m.range.firstKey >= :firstKey "

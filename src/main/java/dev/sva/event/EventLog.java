@@ -2,7 +2,7 @@ package dev.sva.event;
 
 import dev.sva.core.Timestamps;
 import dev.sva.node.Node;
-import dev.sva.node.NodeRepository;
+import dev.sva.node.NodeService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManager;
@@ -27,12 +27,12 @@ public class EventLog {
     private static final Object PENDING = new Object();
 
     private final EntityManager entityManager;
-    private final NodeRepository nodes;
+    private final NodeService nodes;
     private final JsonMapper json;
     private final EventStream stream;
     private final Map<EventType, Counter> written = new EnumMap<>(EventType.class);
 
-    EventLog(EntityManager entityManager, NodeRepository nodes, JsonMapper json, EventStream stream, MeterRegistry meters) {
+    EventLog(EntityManager entityManager, NodeService nodes, JsonMapper json, EventStream stream, MeterRegistry meters) {
         this.entityManager = entityManager;
         this.nodes = nodes;
         this.json = json;
@@ -51,9 +51,7 @@ public class EventLog {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
-        nodes.advanceEventSeq(node.id());
-        long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
-        node.eventSeqAdvancedTo(seq);
+        long seq = nodes.advanceEventSeq(node);
         entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
                 json.writeValueAsString(data)));
         Pending pending = pending();

@@ -138,6 +138,45 @@ public class NodeService {
         return byId(owner.get(0));
     }
 
+    /** The node named {@code name}, if any: for callers that answer a missing node their own way. */
+    @Transactional(readOnly = true)
+    public Optional<Node> byName(String name) {
+        return nodes.findByName(name);
+    }
+
+    /** From now on the node's devices and groups follow its imported topology. The caller holds the node's lock. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void manageTopology(Node node) {
+        node.manageTopology();
+    }
+
+    /**
+     * Advances the node's event counter by one in the database row, whatever the loaded {@code node}
+     * holds, and answers the new seq (the entity follows it). The caller holds the node's lock.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public long advanceEventSeq(Node node) {
+        nodes.advanceEventSeq(node.id());
+        long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
+        node.eventSeqAdvancedTo(seq);
+        return seq;
+    }
+
+    /** The seq of the node's last event, read from the database (not from a loaded entity); 0 for a node gone. */
+    @Transactional(readOnly = true)
+    public long lastEventSeq(long nodeId) {
+        return nodes.lastEventSeq(nodeId).orElse(0L);
+    }
+
+    /**
+     * Heals every node whose event counter is behind its newest kept event (left by an older version);
+     * answers how many were behind. The caller runs it in a transaction.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public int healEventSeqs() {
+        return nodes.healEventSeqs();
+    }
+
     private long seqOf(Node node) {
         return nodes.lastEventSeq(node.id()).orElseThrow(() -> Problems.notFound("node", node.name()));
     }

@@ -1,22 +1,13 @@
 package dev.sva.translation;
 
-import dev.sva.addressspace.AddressSpace;
-import dev.sva.addressspace.AddressSpaceRepository;
-import dev.sva.addressspace.Region;
-import dev.sva.addressspace.RegionRepository;
-import dev.sva.bond.Bond;
-import dev.sva.bond.BondRepository;
-import dev.sva.container.DmaMapping;
-import dev.sva.container.DmaMappingRepository;
+import dev.sva.addressspace.AddressSpaceQueries;
+import dev.sva.bond.BondService;
+import dev.sva.container.ContainerQueries;
 import dev.sva.core.StateChange;
-import dev.sva.device.Device;
-import dev.sva.device.DeviceRepository;
-import dev.sva.device.DeviceService;
-import dev.sva.device.GroupRepository;
-import dev.sva.device.IommuGroup;
+import dev.sva.device.DeviceQueries;
 import dev.sva.node.Node;
 import dev.sva.node.NodeGate;
-import dev.sva.node.NodeRepository;
+import dev.sva.node.NodeService;
 import dev.sva.topology.FabricRoutes;
 import dev.sva.translation.engine.TranslationEngine;
 import org.slf4j.Logger;
@@ -40,26 +31,21 @@ class EngineFeed implements SmartInitializingSingleton {
 
     private final TranslationEngine engine;
     private final TransactionTemplate tx;
-    private final NodeRepository nodes;
-    private final DeviceRepository devices;
-    private final GroupRepository groups;
-    private final DmaMappingRepository mappings;
-    private final AddressSpaceRepository spaces;
-    private final RegionRepository regions;
-    private final BondRepository bonds;
+    private final NodeService nodes;
+    private final DeviceQueries devices;
+    private final ContainerQueries containers;
+    private final AddressSpaceQueries spaces;
+    private final BondService bonds;
     private final FabricRoutes fabricRoutes;
 
-    EngineFeed(TranslationEngine engine, TransactionTemplate tx, NodeRepository nodes, DeviceRepository devices,
-               GroupRepository groups, DmaMappingRepository mappings, AddressSpaceRepository spaces,
-               RegionRepository regions, BondRepository bonds, FabricRoutes fabricRoutes) {
+    EngineFeed(TranslationEngine engine, TransactionTemplate tx, NodeService nodes, DeviceQueries devices,
+               ContainerQueries containers, AddressSpaceQueries spaces, BondService bonds, FabricRoutes fabricRoutes) {
         this.engine = engine;
         this.tx = tx;
         this.nodes = nodes;
         this.devices = devices;
-        this.groups = groups;
-        this.mappings = mappings;
+        this.containers = containers;
         this.spaces = spaces;
-        this.regions = regions;
         this.bonds = bonds;
         this.fabricRoutes = fabricRoutes;
     }
@@ -110,43 +96,16 @@ class EngineFeed implements SmartInitializingSingleton {
         long start = System.nanoTime();
         long[] counts = tx.execute(status -> {
             engine.clear();
-            for (Node n : nodes.findAll()) {
-                engine.putNode(n.id(), n.pasidBits(), n.iovaBits(), n.vaBits());
+            for (Node n : nodes.all()) {
+                apply(new StateChange.NodePut(n.id(), n.pasidBits(), n.iovaBits(), n.vaBits()));
             }
-            long d = 0;
-            for (Device device : devices.findAll()) {
-                StateChange.DevicePut c = DeviceService.devicePut(device);
-                engine.putDevice(c.nodeId(), c.deviceId(), c.groupId(), c.pasidBits(), c.pri(), c.barIndex(), c.barBase(), c.barSize());
-                d++;
-            }
+            long d = devices.replayDevices(this::apply);
             // nodes with a topology route DMA peer-to-peer as their fabric does, once every device is known
-            for (StateChange.PeerRoutes r : fabricRoutes.all()) {
-                engine.routePeers(r.deviceId(), r.peerIds(), r.barIndex());
-            }
-            for (IommuGroup g : groups.findAll()) {
-                if (g.isAttached()) {
-                    engine.attachGroup(g.id(), g.containerId());
-                }
-            }
-            long m = 0;
-            for (DmaMapping mapping : mappings.findAll()) {
-                engine.map(mapping.containerId(), mapping.iova(), mapping.size(), mapping.physicalAddress(), mapping.read(), mapping.write());
-                m++;
-            }
-            for (AddressSpace a : spaces.findAll()) {
-                engine.putAddressSpace(a.nodeId(), a.id());
-            }
-            long r = 0;
-            for (Region region : regions.findAll()) {
-                engine.mapRegion(region.addressSpaceId(), region.va(), region.size(), region.physicalAddress(), region.read(),
-                        region.write(), region.pinned());
-                r++;
-            }
-            long b = 0;
-            for (Bond bond : bonds.everything()) {
-                engine.bind(bond.deviceId(), bond.pasid(), bond.addressSpaceId(), bond.iopf());
-                b++;
-            }
+            fabricRoutes.all().forEach(this::apply);
+            devices.replayAttachments(this::apply);
+            long m = containers.replayMappings(this::apply);
+            long r = spaces.replay(this::apply);
+            long b = bonds.replayBonds(this::apply);
             return new long[]{d, m, r, b};
         });
         log.info("translation engine rebuilt in {} ms: {} devices, {} mappings, {} regions, {} bonds",

@@ -3,7 +3,6 @@ package dev.sva.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.node.Node;
-import dev.sva.node.NodeRepository;
 import dev.sva.node.NodeService;
 import dev.sva.support.Api;
 import dev.sva.support.Api.Response;
@@ -27,7 +26,7 @@ public abstract class EventSeqTests extends ApiTest {
     private NodeService nodes;
 
     @Autowired
-    private NodeRepository nodeRows;
+    private NodeService nodeRows;
 
     @Autowired
     private EventLog events;
@@ -47,7 +46,7 @@ public abstract class EventSeqTests extends ApiTest {
         long before = seq();
         tx.executeWithoutResult(status -> {
             // the node enters this persistence context before the lock, with the counter as it is now
-            Node early = nodeRows.findByName(node).orElseThrow();
+            Node early = nodeRows.byName(node).orElseThrow();
             assertThat(early.lastEventSeq()).isEqualTo(before);
             // meanwhile another request of the node commits an event
             Thread other = new Thread(() -> tx.executeWithoutResult(s ->
