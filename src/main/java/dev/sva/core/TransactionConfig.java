@@ -21,8 +21,9 @@ class TransactionConfig {
 
     @Bean
     PlatformTransactionManager transactionManager(EntityManagerFactory emf,
-                                                  ObjectProvider<TransactionManagerCustomizers> customizers) {
-        OutcomeAwareTransactionManager manager = new OutcomeAwareTransactionManager(emf);
+                                                  ObjectProvider<TransactionManagerCustomizers> customizers,
+                                                  ObjectProvider<CommitOutcomeObserver> outcomeObservers) {
+        OutcomeAwareTransactionManager manager = new OutcomeAwareTransactionManager(emf, outcomeObservers);
         customizers.ifAvailable(c -> c.customize(manager));
         return manager;
     }

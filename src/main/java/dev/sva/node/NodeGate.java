@@ -115,6 +115,36 @@ public class NodeGate {
         return nodes;
     }
 
+    /** The nodes whose gates the current transaction entered (empty outside one). */
+    public Set<Long> nodesOfCurrentTransaction() {
+        @SuppressWarnings("unchecked")
+        Set<Long> nodes = (Set<Long>) TransactionSynchronizationManager.getResource(ENTERED);
+        return nodes == null ? Set.of() : Set.copyOf(nodes);
+    }
+
+    /**
+     * Runs {@code work} inside the node's gate, outside any transaction's lifetime: the gate is left
+     * when {@code work} returns. For work that must not interleave with the node's changes reaching the
+     * engine (reloading the node's engine state). Waits as {@link #enter} does.
+     */
+    public void runInside(long nodeId, Runnable work) {
+        ReentrantLock gate = gates.computeIfAbsent(nodeId, id -> new ReentrantLock());
+        try {
+            if (!gate.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+                throw new PessimisticLockingFailureException("node " + nodeId + " stayed busy for "
+                        + Duration.ofNanos(waitNanos).toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PessimisticLockingFailureException("interrupted waiting for node " + nodeId, e);
+        }
+        try {
+            work.run();
+        } finally {
+            gate.unlock();
+        }
+    }
+
     /** Whether the current thread is inside the node's gate (for checks of the ordering above). */
     public boolean heldByCurrentThread(long nodeId) {
         ReentrantLock gate = gates.get(nodeId);

@@ -52,8 +52,11 @@ class DmaController {
     private final DmaBatchJson codec;
     private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(MAX_BATCH));
 
-    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json) {
+    private final EngineFeed feed;
+
+    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json, EngineFeed feed) {
         this.engine = engine;
+        this.feed = feed;
         this.nodes = nodes;
         this.codec = new DmaBatchJson(json);
     }
@@ -138,6 +141,7 @@ class DmaController {
             throw Problems.invalid("body", "must be an object");
         }
         Parsed p = parse("", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
+        feed.refreshStale();
         return DmaResultView.of(engine.translate(p.device, p.pasid, p.address, p.size, p.access), p.spansPages());
     }
 
@@ -155,6 +159,7 @@ class DmaController {
             Parsed p = parse(at, deviceId, pasid, address, size, access);
             batch.add(p.device, p.pasid, p.address, p.size, p.access);
         });
+        feed.refreshStale();
         engine.translate(batch);
         response.setStatus(200);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);

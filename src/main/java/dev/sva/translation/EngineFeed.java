@@ -8,6 +8,9 @@ import dev.sva.bond.Bond;
 import dev.sva.bond.BondRepository;
 import dev.sva.container.DmaMapping;
 import dev.sva.container.DmaMappingRepository;
+import dev.sva.container.Container;
+import dev.sva.container.ContainerRepository;
+import dev.sva.core.CommitOutcomeObserver;
 import dev.sva.core.StateChange;
 import dev.sva.device.Device;
 import dev.sva.device.DeviceRepository;
@@ -19,6 +22,9 @@ import dev.sva.node.NodeGate;
 import dev.sva.node.NodeRepository;
 import dev.sva.topology.FabricRoutes;
 import dev.sva.translation.engine.TranslationEngine;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -32,9 +38,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * in the order they were made, and before the HTTP call that made them returns (so an unmap has
  * invalidated the IOTLB when its caller sees the answer). At start, before the web server accepts a
  * request, the engine is rebuilt from the database.
+ *
+ * <p>A commit whose outcome is unknown (the database link broke during it) is fed nothing, yet it may
+ * have committed. Its nodes are marked stale, and a stale node's engine state is reloaded from the
+ * database, inside the node's gate, before the next DMA answer ({@link #refreshStale}). Threading:
+ * {@link #stale} is a concurrent set; a node leaves it only inside its gate, just before its reload.
  */
 @Component
-class EngineFeed implements SmartInitializingSingleton {
+class EngineFeed implements SmartInitializingSingleton, CommitOutcomeObserver {
 
     private static final Logger log = LoggerFactory.getLogger(EngineFeed.class);
 
@@ -48,10 +59,15 @@ class EngineFeed implements SmartInitializingSingleton {
     private final RegionRepository regions;
     private final BondRepository bonds;
     private final FabricRoutes fabricRoutes;
+    private final ContainerRepository containers;
+    private final NodeGate gate;
+    /** Nodes whose engine state may miss a committed change; reloaded before the next DMA answer. */
+    private final Set<Long> stale = ConcurrentHashMap.newKeySet();
 
     EngineFeed(TranslationEngine engine, TransactionTemplate tx, NodeRepository nodes, DeviceRepository devices,
                GroupRepository groups, DmaMappingRepository mappings, AddressSpaceRepository spaces,
-               RegionRepository regions, BondRepository bonds, FabricRoutes fabricRoutes) {
+               RegionRepository regions, BondRepository bonds, FabricRoutes fabricRoutes,
+               ContainerRepository containers, NodeGate gate) {
         this.engine = engine;
         this.tx = tx;
         this.nodes = nodes;
@@ -62,6 +78,89 @@ class EngineFeed implements SmartInitializingSingleton {
         this.regions = regions;
         this.bonds = bonds;
         this.fabricRoutes = fabricRoutes;
+        this.containers = containers;
+        this.gate = gate;
+    }
+
+    /** The committing transaction's nodes may or may not have changed: their engine state is stale. */
+    @Override
+    public void outcomeUnknown() {
+        Set<Long> nodesOfChange = gate.nodesOfCurrentTransaction();
+        stale.addAll(nodesOfChange);
+        log.warn("commit outcome unknown: engine state of node(s) {} will be reloaded from the database", nodesOfChange);
+    }
+
+    /**
+     * Reloads every stale node's engine state from the database, each inside its node's gate (so no
+     * change of the node is fed meanwhile). Cheap when nothing is stale. A node whose reload fails (the
+     * database still away) stays stale and is tried again before the next answer.
+     */
+    void refreshStale() {
+        if (stale.isEmpty()) {
+            return;
+        }
+        for (Long nodeId : List.copyOf(stale)) {
+            try {
+                gate.runInside(nodeId, () -> {
+                    if (stale.remove(nodeId)) {
+                        try {
+                            reload(nodeId);
+                        } catch (RuntimeException e) {
+                            stale.add(nodeId);
+                            throw e;
+                        }
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.warn("engine state of node {} could not be reloaded yet: {}", nodeId, e.toString());
+            }
+        }
+    }
+
+    /** Puts the node's state into the engine again, as the database holds it now. Inside the node's gate. */
+    private void reload(long nodeId) {
+        tx.executeWithoutResult(status -> {
+            Node n = nodes.findById(nodeId).orElse(null);
+            if (n == null) {
+                return;
+            }
+            engine.putNode(n.id(), n.pasidBits(), n.iovaBits(), n.vaBits());
+            List<Container> nodeContainers = containers.page(nodeId, 0, org.springframework.data.domain.Pageable.unpaged());
+            engine.forgetNodeState(nodeId, nodeContainers.stream().mapToLong(Container::id).toArray());
+            List<Device> nodeDevices = devices.findByNodeIdOrderById(nodeId);
+            Set<Long> deviceIds = new java.util.HashSet<>();
+            for (Device device : nodeDevices) {
+                StateChange.DevicePut c = DeviceService.devicePut(device);
+                engine.putDevice(c.nodeId(), c.deviceId(), c.groupId(), c.pasidBits(), c.pri(), c.barIndex(), c.barBase(), c.barSize());
+                deviceIds.add(device.id());
+            }
+            for (StateChange.PeerRoutes r : fabricRoutes.all()) {
+                if (deviceIds.contains(r.deviceId())) {
+                    engine.routePeers(r.deviceId(), r.peerIds(), r.barIndex());
+                }
+            }
+            for (IommuGroup g : groups.findByNodeIdOrderById(nodeId)) {
+                if (g.isAttached()) {
+                    engine.attachGroup(g.id(), g.containerId());
+                }
+            }
+            for (Container c : nodeContainers) {
+                for (DmaMapping m : mappings.allOf(c.id())) {
+                    engine.map(m.containerId(), m.iova(), m.size(), m.physicalAddress(), m.read(), m.write());
+                }
+            }
+            for (AddressSpace a : spaces.page(nodeId, 0, org.springframework.data.domain.Pageable.unpaged())) {
+                engine.putAddressSpace(a.nodeId(), a.id());
+                for (Region region : regions.allOf(a.id())) {
+                    engine.mapRegion(region.addressSpaceId(), region.va(), region.size(), region.physicalAddress(),
+                            region.read(), region.write(), region.pinned());
+                }
+            }
+            for (Bond bond : bonds.findByDeviceIdInOrderById(deviceIds)) {
+                engine.bind(bond.deviceId(), bond.pasid(), bond.addressSpaceId(), bond.iopf());
+            }
+        });
+        log.info("engine state of node {} reloaded from the database", nodeId);
     }
 
     /**

@@ -69,6 +69,57 @@ public abstract class CommitOutcomeTests extends ApiTest {
         assertThat(bondsOf(dev)).hasSize(1);
     }
 
+    /**
+     * The engine is fed after a commit that reports success; a commit reported lost was fed nothing.
+     * When it did commit, the engine must not miss it: the node's engine state is reloaded from the
+     * database before the next DMA answer.
+     */
+    @Test
+    void aMapWhoseCommitWasLostInTransitTranslatesTheNextDma() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        assertThat(dmaOutcome(dev)).as("nothing mapped yet").isEqualTo("FAULT");
+
+        NEXT_COMMIT.set("commit-then-break");
+        assertUnknown(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))));
+
+        assertThat(dmaOutcome(dev)).as("the mapping was committed: DMA translates through it").isEqualTo("TRANSLATED");
+    }
+
+    @Test
+    void anUnmapWhoseCommitWasLostInTransitNoLongerTranslates() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        assertThat(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))).status()).isEqualTo(201);
+        assertThat(dmaOutcome(dev)).isEqualTo("TRANSLATED");
+
+        NEXT_COMMIT.set("commit-then-break");
+        assertUnknown(api.delete("/api/v1/containers/" + ctr + "/mappings?iova=0x10000&size=0x1000"));
+
+        assertThat(dmaOutcome(dev)).as("the unmap was committed: DMA faults").isEqualTo("FAULT");
+    }
+
+    @Test
+    void aMapWhoseCommitNeverArrivedStaysUntranslated() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        NEXT_COMMIT.set("break-before-commit");
+        assertUnknown(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))));
+        assertThat(dmaOutcome(dev)).as("nothing was committed").isEqualTo("FAULT");
+    }
+
+    private String dmaOutcome(String dev) {
+        Response r = api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "0x10000", "size", 8, "access", "READ")));
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+        return r.str("outcome");
+    }
+
     @Test
     void aReadIsNeverAnsweredWithAnUnknownOutcome() {
         String dev = dev(20, false);
