@@ -1,10 +1,12 @@
 package dev.sva.addressspace;
 
 import dev.sva.core.StateChange;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -50,13 +52,25 @@ public class AddressSpaceQueries {
         spaces.flush();
     }
 
-    /** Every address space ({@code AddressSpacePut}), then every region ({@code RegionMapped}): to rebuild the engine. Answers the regions. */
-    public long replay(Consumer<StateChange> sink) {
-        for (AddressSpace a : spaces.findAll()) {
+    /**
+     * Every address space of the node ({@code null}: of every node) as an {@code AddressSpacePut}, then its
+     * regions as {@code RegionMapped}s: to rebuild the engine. Answers the regions.
+     */
+    public long replay(Long nodeId, Consumer<StateChange> sink) {
+        List<AddressSpace> rows = nodeId == null ? spaces.findAll() : spaces.page(nodeId, 0, Pageable.unpaged());
+        for (AddressSpace a : rows) {
             sink.accept(new StateChange.AddressSpacePut(a.nodeId(), a.id()));
         }
+        List<Region> kept = new ArrayList<>();
+        if (nodeId == null) {
+            kept = regions.findAll();
+        } else {
+            for (AddressSpace a : rows) {
+                kept.addAll(regions.allOf(a.id()));
+            }
+        }
         long n = 0;
-        for (Region r : regions.findAll()) {
+        for (Region r : kept) {
             sink.accept(new StateChange.RegionMapped(r.addressSpaceId(), r.va(), r.size(), r.physicalAddress(), r.read(), r.write(),
                     r.pinned()));
             n++;

@@ -279,11 +279,11 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         return containerBonds.existsByContainerId(containerId);
     }
 
-    /** Every bond as a {@code Bound}, by id: to rebuild the engine. Answers how many. */
+    /** Every bond of the devices ({@code null}: of every device) as a {@code Bound}, by id: to rebuild the engine. Answers how many. */
     @Transactional(readOnly = true)
-    public long replayBonds(java.util.function.Consumer<StateChange> sink) {
+    public long replayBonds(Collection<Long> deviceIds, java.util.function.Consumer<StateChange> sink) {
         long n = 0;
-        for (Bond bond : bonds.everything()) {
+        for (Bond bond : deviceIds == null ? bonds.everything() : bonds.findByDeviceIdInOrderById(deviceIds)) {
             sink.accept(new StateChange.Bound(bond.deviceId(), bond.pasid(), bond.addressSpaceId(), bond.iopf()));
             n++;
         }

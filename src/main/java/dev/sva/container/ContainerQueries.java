@@ -1,8 +1,11 @@
 package dev.sva.container;
 
 import dev.sva.core.StateChange;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -29,13 +32,24 @@ public class ContainerQueries {
         return containers.findById(key);
     }
 
-    /** Every DMA mapping as a {@code Mapped}: to rebuild the engine. Answers how many. */
-    public long replayMappings(Consumer<StateChange> sink) {
-        long n = 0;
-        for (DmaMapping m : mappings.findAll()) {
-            sink.accept(new StateChange.Mapped(m.containerId(), m.iova(), m.size(), m.physicalAddress(), m.read(), m.write()));
-            n++;
+    /** The ids of the node's containers. */
+    public long[] idsOf(long nodeId) {
+        return containers.page(nodeId, 0, Pageable.unpaged()).stream().mapToLong(Container::id).toArray();
+    }
+
+    /** Every DMA mapping of the node ({@code null}: of every node) as a {@code Mapped}: to rebuild the engine. Answers how many. */
+    public long replayMappings(Long nodeId, Consumer<StateChange> sink) {
+        List<DmaMapping> rows = new ArrayList<>();
+        if (nodeId == null) {
+            rows = mappings.findAll();
+        } else {
+            for (long container : idsOf(nodeId)) {
+                rows.addAll(mappings.allOf(container));
+            }
         }
-        return n;
+        for (DmaMapping m : rows) {
+            sink.accept(new StateChange.Mapped(m.containerId(), m.iova(), m.size(), m.physicalAddress(), m.read(), m.write()));
+        }
+        return rows.size();
     }
 }

@@ -74,19 +74,19 @@ public class DeviceQueries {
         group.detach();
     }
 
-    /** Every device as a {@code DevicePut}: to rebuild the engine. Answers how many. */
-    public long replayDevices(Consumer<StateChange> sink) {
+    /** Every device of the node ({@code null}: of every node) as a {@code DevicePut}: to rebuild the engine. Answers how many. */
+    public long replayDevices(Long nodeId, Consumer<StateChange.DevicePut> sink) {
         long n = 0;
-        for (Device device : devices.findAll()) {
+        for (Device device : nodeId == null ? devices.findAll() : devices.findByNodeIdOrderById(nodeId)) {
             sink.accept(DeviceService.devicePut(device));
             n++;
         }
         return n;
     }
 
-    /** Every attachment of a group to a container ({@code GroupAttached}): to rebuild the engine. */
-    public void replayAttachments(Consumer<StateChange> sink) {
-        for (IommuGroup g : groups.findAll()) {
+    /** Every attachment of a group of the node ({@code null}: of every node) to a container ({@code GroupAttached}). */
+    public void replayAttachments(Long nodeId, Consumer<StateChange> sink) {
+        for (IommuGroup g : nodeId == null ? groups.findAll() : groups.findByNodeIdOrderById(nodeId)) {
             if (g.isAttached()) {
                 sink.accept(new StateChange.GroupAttached(g.id(), g.containerId()));
             }

@@ -44,8 +44,11 @@ class DmaController {
     private final DmaJson codec;
     private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(DmaJson.MAX_BATCH));
 
-    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json) {
+    private final EngineFeed feed;
+
+    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json, EngineFeed feed) {
         this.engine = engine;
+        this.feed = feed;
         this.nodes = nodes;
         this.codec = new DmaJson(json);
     }
@@ -115,6 +118,7 @@ class DmaController {
         }
         DmaBatch one = new DmaBatch(1);
         DmaJson.add(one, "", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
+        feed.refreshStale();
         engine.translate(one);
         ok(response);
         codec.writeResult(one, 0, response.getOutputStream());
@@ -131,6 +135,7 @@ class DmaController {
         DmaBatch batch = batches.get();
         batch.clear();
         codec.readBatch(request.getInputStream(), batch);
+        feed.refreshStale();
         engine.translate(batch);
         ok(response);
         codec.writeBatch(batch, response.getOutputStream());

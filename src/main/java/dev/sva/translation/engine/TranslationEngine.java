@@ -559,6 +559,48 @@ public final class TranslationEngine {
         }
     }
 
+    /**
+     * Drops the node's state but keeps the node (its widths, fault records and counters): its devices with their
+     * bonds and fabric routes, its address spaces, every container one of its groups is attached to and the
+     * containers named in {@code containerIds}, and so the groups. The control plane then puts the node's state
+     * again from the database, when it cannot tell whether a change it did not feed was committed. A container
+     * with no group attached cannot be told apart by node here, so the caller names the node's containers.
+     */
+    public void forgetNodeState(long nodeId, long[] containerIds) {
+        synchronized (lock) {
+            List<Long> nodeDevices = new ArrayList<>();
+            java.util.Set<Long> nodeContainers = new java.util.HashSet<>();
+            for (long c : containerIds) {
+                nodeContainers.add(c);
+            }
+            devices.forEach(d -> {
+                if (d.state.node.id == nodeId) {
+                    nodeDevices.add(d.id);
+                    if (d.state.group.container != null) {
+                        nodeContainers.add(d.state.group.container.id);
+                    }
+                }
+            });
+            List<Long> nodeSpaces = new ArrayList<>();
+            for (AddressSpace as : spaces.values()) {
+                if (as.nodeId == nodeId) {
+                    nodeSpaces.add(as.id);
+                }
+            }
+            for (long d : nodeDevices) {
+                removeDevice(d);
+            }
+            for (long c : nodeContainers) {
+                removeContainer(c);
+            }
+            for (long as : nodeSpaces) {
+                removeAddressSpace(as);
+            }
+            routed.remove(nodeId);
+            epoch++;
+        }
+    }
+
     /** Drops every node, device, group, container, address space, bond, fault record and counter. */
     public void clear() {
         synchronized (lock) {
