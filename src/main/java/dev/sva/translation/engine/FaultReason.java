@@ -23,8 +23,22 @@ public enum FaultReason {
 
     private static final FaultReason[] VALUES = values();
 
-    /** VT-d scalable-mode reason 0x41, "SM: Present bit in Context Entry is clear". */
+    // The one VT-d table (scalable-mode reasons of dma_remap_sm_fault_reasons[], drivers/iommu/intel/dmar.c):
+    // the engine and vtdReason below read these.
+    /** "SM: Present bit in Context Entry is clear": the IOMMU holds no context for the requester. */
     static final int VTD_NO_CONTEXT = 0x41;
+    /** A PASID request from a device that supports none. */
+    static final int VTD_PASID_NONE = 0x45;
+    /** A PASID wider than the device supports. */
+    static final int VTD_PASID_WIDTH = 0x46;
+    /** No PASID table entry: the PASID is not bound. */
+    static final int VTD_NOT_BOUND = 0x59;
+    /** The address is beyond the input address width. */
+    static final int VTD_ADDRESS_SIZE = 0x83;
+    /** No translation for the address. */
+    static final int VTD_TRANSLATION = 0x71;
+    static final int VTD_WRITE_DENIED = 0x85;
+    static final int VTD_READ_DENIED = 0x86;
 
     private final String smmuEvent;
     private final int smmuCode;
@@ -61,21 +75,25 @@ public enum FaultReason {
     static int vtdCode(FaultReason reason, Access access, boolean pasidOutOfRange) {
         switch (reason) {
             case UNKNOWN_DEVICE:
-                // "SM: Present bit in Context Entry is clear": the IOMMU holds no context for the requester
                 return VTD_NO_CONTEXT;
             case PASID_UNSUPPORTED:
-                return pasidOutOfRange ? 0x46 : 0x45;
+                return pasidOutOfRange ? VTD_PASID_WIDTH : VTD_PASID_NONE;
             case PASID_NOT_BOUND:
-                return 0x59;
+                return VTD_NOT_BOUND;
             case ADDRESS_SIZE:
-                return 0x83;
+                return VTD_ADDRESS_SIZE;
             case TRANSLATION:
-                return 0x71;
+                return VTD_TRANSLATION;
             case PERMISSION:
-                return access == Access.WRITE ? 0x85 : 0x86;
+                return vtdPermission(access.ordinal());
             default:
                 return 0;
         }
+    }
+
+    /** The VT-d reason of a permission fault of the access (its ordinal): 0x85 write, 0x86 read. */
+    static int vtdPermission(int access) {
+        return access == Access.WRITE.ordinal() ? VTD_WRITE_DENIED : VTD_READ_DENIED;
     }
 
     static FaultReason of(int ordinal) {

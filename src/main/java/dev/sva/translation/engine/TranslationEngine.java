@@ -65,11 +65,6 @@ public final class TranslationEngine {
     private static final int K_IOVA = 2;
     private static final int K_PASID = 3;
 
-    private static final int VTD_PASID_NONE = 0x45;
-    private static final int VTD_PASID_WIDTH = 0x46;
-    private static final int VTD_NOT_BOUND = 0x59;
-    private static final int VTD_ADDRESS_SIZE = 0x83;
-    private static final int VTD_TRANSLATION = 0x71;
 
     private static final int ST_TRANSLATED = 0;
     private static final int ST_PEER = 1;
@@ -81,7 +76,6 @@ public final class TranslationEngine {
     /** Devices with fabric routes ({@link #routePeers}), by node id; guarded by {@link #lock}. */
     private final Map<Long, List<Device>> routed = new HashMap<>();
     private final int faultRingSize;
-    private final int tagLimit;
 
     private final Object lock = new Object();
     /** Incremented (under {@link #lock}) after every change of routing state. */
@@ -93,8 +87,10 @@ public final class TranslationEngine {
     private final Map<Long, Group> groups = new HashMap<>();
     private final Map<Long, Container> containers = new HashMap<>();
     private final Map<Long, AddressSpace> spaces = new HashMap<>();
-    private int nextTag = 1;
-    private long tagSerial;
+    /** The IOTLB tags of {@link #containers} and {@link #spaces}; guarded by {@link #lock}. */
+    private final IotlbTags tags;
+    /** Page requests of iopf bonds; pages in under {@link #lock}. */
+    private final PageRequests pages = new PageRequests(lock);
     private final IntervalTree.Entries scratch = new IntervalTree.Entries();
 
     /**
@@ -116,7 +112,7 @@ public final class TranslationEngine {
         }
         this.iotlbEntries = iotlbEntriesPerNode;
         this.faultRingSize = faultRingSize;
-        this.tagLimit = 1 << tagBits;
+        this.tags = new IotlbTags(1 << tagBits, containers, spaces, nodes);
         this.unattributed = new Node(0, 0, null, new FaultRing(faultRingSize));
     }
 
@@ -377,28 +373,7 @@ public final class TranslationEngine {
             if (c == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
                 return;
             }
-            long hi = lastOf(iova, size);
-            IntervalTree.Entries found = scratch;
-            found.clear();
-            IntervalTree.collect(c.root, iova, hi, found);
-            Object root = c.root;
-            long pages = 0;
-            int kept = 0;
-            for (int i = 0; i < found.size; i++) {
-                long s = found.start(i);
-                long l = found.last(i);
-                if (Long.compareUnsigned(s, iova) >= 0 && Long.compareUnsigned(l, hi) <= 0) {
-                    root = IntervalTree.remove(root, s);
-                    c.intervals--;
-                    pages += ((l - s) >>> 12) + 1;
-                    found.data[3 * kept] = s;
-                    found.data[3 * kept + 1] = l;
-                    kept++;
-                }
-            }
-            found.size = kept;
-            c.root = root;
-            invalidate(c, found, pages);
+            unmapWalk(c, iova, lastOf(iova, size), false);
         }
     }
 
@@ -414,7 +389,7 @@ public final class TranslationEngine {
                 dropIfUnused(g);
             }
             c.groups.clear();
-            retire(c);
+            tags.retire(c);
             epoch++;
         }
     }
@@ -426,7 +401,7 @@ public final class TranslationEngine {
             requireNode(nodeId);
             if (!spaces.containsKey(addressSpaceId)) {
                 AddressSpace as = new AddressSpace(addressSpaceId, nodeId);
-                as.tagged = nextTagged();
+                as.tagged = tags.next();
                 spaces.put(addressSpaceId, as);
             }
         }
@@ -460,39 +435,7 @@ public final class TranslationEngine {
             if (as == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
                 return;
             }
-            long hi = lastOf(va, size);
-            IntervalTree.Entries found = scratch;
-            found.clear();
-            IntervalTree.collect(as.root, va, hi, found);
-            Object root = as.root;
-            long pages = 0;
-            int removed = 0;
-            for (int i = 0; i < found.size; i++) {
-                long s = found.start(i);
-                long l = found.last(i);
-                long p = found.payload(i);
-                root = IntervalTree.remove(root, s);
-                as.intervals--;
-                if (Long.compareUnsigned(s, va) < 0) {
-                    root = IntervalTree.insert(root, s, va - 1, p);
-                    as.intervals++;
-                }
-                if (Long.compareUnsigned(l, hi) > 0) {
-                    root = IntervalTree.insert(root, hi + 1, l, shift(p, hi + 1 - s));
-                    as.intervals++;
-                }
-                if ((p & PRESENT) != 0) {
-                    long rs = Long.compareUnsigned(s, va) < 0 ? va : s;
-                    long rl = Long.compareUnsigned(l, hi) > 0 ? hi : l;
-                    pages += ((rl - rs) >>> 12) + 1;
-                    found.data[3 * removed] = rs;
-                    found.data[3 * removed + 1] = rl;
-                    removed++;
-                }
-            }
-            found.size = removed;
-            as.root = root;
-            invalidate(as, found, pages);
+            unmapWalk(as, va, lastOf(va, size), true);
         }
     }
 
@@ -509,7 +452,7 @@ public final class TranslationEngine {
                 }
             }
             as.bonds = null;
-            retire(as);
+            tags.retire(as);
             epoch++;
         }
     }
@@ -606,10 +549,10 @@ public final class TranslationEngine {
         synchronized (lock) {
             routed.clear();
             for (Container c : containers.values()) {
-                retire(c);
+                tags.retire(c);
             }
             for (AddressSpace as : spaces.values()) {
-                retire(as);
+                tags.retire(as);
             }
             devices = new LongObjectTable<>();
             nodes.clear();
@@ -737,7 +680,7 @@ public final class TranslationEngine {
             }
             long last = addr + lens[i] - 1;
             if (Long.compareUnsigned(last, addr) < 0 || (last & widthInv) != 0) {
-                fault(b, i, FaultReason.ADDRESS_SIZE, VTD_ADDRESS_SIZE, addr);
+                fault(b, i, FaultReason.ADDRESS_SIZE, FaultReason.VTD_ADDRESS_SIZE, addr);
                 continue;
             }
             int access = accs[i];
@@ -764,7 +707,7 @@ public final class TranslationEngine {
                     }
                 } else if (!b.rIopf) {
                     hits++;
-                    fault(b, i, FaultReason.PERMISSION, vtdPermission(access), addr);
+                    fault(b, i, FaultReason.PERMISSION, FaultReason.vtdPermission(access), addr);
                     status[i] |= DmaBatch.HIT;
                     continue;
                 } else {
@@ -840,13 +783,13 @@ public final class TranslationEngine {
             return;
         }
         if (s.pasidBits == 0) {
-            routeFault(b, FaultReason.PASID_UNSUPPORTED, VTD_PASID_NONE);
+            routeFault(b, FaultReason.PASID_UNSUPPORTED, FaultReason.VTD_PASID_NONE);
         } else if (pasid >= 1 << s.pasidBits) {
-            routeFault(b, FaultReason.PASID_UNSUPPORTED, VTD_PASID_WIDTH);
+            routeFault(b, FaultReason.PASID_UNSUPPORTED, FaultReason.VTD_PASID_WIDTH);
         } else {
             Bond bond = d.bond(pasid);
             if (bond == null) {
-                routeFault(b, FaultReason.PASID_NOT_BOUND, VTD_NOT_BOUND);
+                routeFault(b, FaultReason.PASID_NOT_BOUND, FaultReason.VTD_NOT_BOUND);
             } else {
                 b.rKind = K_PASID;
                 b.rSpace = bond.space;
@@ -919,14 +862,25 @@ public final class TranslationEngine {
         b.faultIndex[b.faultCount++] = i;
     }
 
-    private static int vtdPermission(int access) {
-        return access == Access.WRITE.ordinal() ? 0x85 : 0x86;
+    /** Records a translated access: its first physical address and, when it spans pages, its segments. */
+    static void translated(DmaBatch b, int i, int flags, long firstPa, boolean multi, int first) {
+        b.status[i] = ST_TRANSLATED | flags | (multi ? DmaBatch.SEGMENTS : 0);
+        b.value[i] = firstPa;
+        if (multi) {
+            b.segFirst[i] = first;
+            b.segCount[i] = b.segUsed - first;
+        }
+    }
+
+    /** A walk that found no usable page at {@code cur}: F_TRANSLATION (VT-d 0x71) or F_PERMISSION (0x85 / 0x86). */
+    static void walkFault(DmaBatch b, int i, FaultReason reason, int access, long cur) {
+        fault(b, i, reason, reason == FaultReason.TRANSLATION ? FaultReason.VTD_TRANSLATION : FaultReason.vtdPermission(access), cur);
     }
 
     /**
      * The page walk: translates {@code [addr, last]} run by run through the space's intervals (O(intervals crossed),
      * not O(pages)), the first page possibly from the IOTLB ({@code cached}), fills the IOTLB with the first page, and
-     * hands a failing PASID request with an iopf bond to {@link #pageRequest}.
+     * hands a failing PASID request with an iopf bond to {@link PageRequests#pageRequest}.
      */
     private void walk(DmaBatch b, int i, Space space, long addr, long last, int access, long cached, Iotlb tlb,
                       int set, long key, int stamp, long tagged) {
@@ -975,127 +929,17 @@ public final class TranslationEngine {
             }
         }
         if (reason == null) {
-            b.status[i] = ST_TRANSLATED | hit | (multi ? DmaBatch.SEGMENTS : 0);
-            b.value[i] = firstPa;
-            if (multi) {
-                b.segFirst[i] = first;
-                b.segCount[i] = b.segUsed - first;
-            }
+            translated(b, i, hit, firstPa, multi, first);
             return;
         }
         b.segUsed = first;
         if (b.rKind == K_PASID && b.rIopf) {
-            pageRequest(b, i, (AddressSpace) space, addr, last, access);
+            pages.pageRequest(b, i, (AddressSpace) space, addr, last, access);
             b.status[i] |= hit;
             return;
         }
-        fault(b, i, reason, reason == FaultReason.TRANSLATION ? VTD_TRANSLATION : vtdPermission(access), cur);
+        walkFault(b, i, reason, access, cur);
         b.status[i] |= hit;
-    }
-
-    /**
-     * A page request group for one access (PCIe PRI, answered as {@code iommu_sva_handle_mm()} does): under the
-     * engine lock, walks the access again from its first byte against the current regions; each not-present run in a
-     * region that allows the access is paged in; the first page outside every region, or in a region that forbids
-     * the access, ends the group with INVALID (pages already brought in stay present).
-     */
-    private void pageRequest(DmaBatch b, int i, AddressSpace as, long addr, long last, int access) {
-        long need = access + 1;
-        boolean multi = ((addr ^ last) >>> 12) != 0;
-        int first = b.segUsed;
-        IntervalTree.Cursor c = b.cursor;
-        FaultReason reason = null;
-        long cur = addr;
-        long firstPa = 0;
-        synchronized (lock) {
-            while (true) {
-                if (!IntervalTree.find(as.root, cur, c)) {
-                    reason = FaultReason.TRANSLATION;
-                    break;
-                }
-                if ((c.payload & need) == 0) {
-                    reason = (c.payload & PRESENT) == 0 ? FaultReason.TRANSLATION : FaultReason.PERMISSION;
-                    break;
-                }
-                if ((c.payload & PRESENT) == 0) {
-                    long pageFirst = cur & PAGE_MASK;
-                    long lastPage = last | ~PAGE_MASK;
-                    pageIn(as, c.start, c.last, c.payload, pageFirst,
-                            Long.compareUnsigned(c.last, lastPage) < 0 ? c.last : lastPage);
-                    continue;
-                }
-                long runLast = Long.compareUnsigned(c.last, last) < 0 ? c.last : last;
-                long pa = (c.payload & PAGE_MASK) + (cur - c.start);
-                if (cur == addr) {
-                    firstPa = pa;
-                }
-                if (multi) {
-                    b.addSegment(first, pa, runLast - cur + 1);
-                }
-                if (runLast == last) {
-                    break;
-                }
-                cur = runLast + 1;
-            }
-        }
-        if (reason == null) {
-            b.acc[NodeStats.PR_SUCCESS]++;
-            b.status[i] = ST_TRANSLATED | DmaBatch.PR_SUCCESS | (multi ? DmaBatch.SEGMENTS : 0);
-            b.value[i] = firstPa;
-            if (multi) {
-                b.segFirst[i] = first;
-                b.segCount[i] = b.segUsed - first;
-            }
-            return;
-        }
-        b.segUsed = first;
-        b.acc[NodeStats.PR_INVALID]++;
-        fault(b, i, reason, reason == FaultReason.TRANSLATION ? VTD_TRANSLATION : vtdPermission(access), cur);
-        b.status[i] |= DmaBatch.PR_INVALID;
-    }
-
-    /**
-     * Makes pages {@code [from, to]} of the not-present fragment {@code [start, last] -> payload} present, merging
-     * them with present neighbours that continue them. Holds {@link #lock}.
-     */
-    private void pageIn(AddressSpace as, long start, long last, long payload, long from, long to) {
-        Object root = IntervalTree.remove(as.root, start);
-        int intervals = as.intervals - 1;
-        if (from != start) {
-            root = IntervalTree.insert(root, start, from - 1, payload);
-            intervals++;
-        }
-        if (to != last) {
-            root = IntervalTree.insert(root, to + 1, last, shift(payload, to + 1 - start));
-            intervals++;
-        }
-        long p = shift(payload, from - start) | PRESENT;
-        long s = from;
-        long l = to;
-        IntervalTree.Cursor c = new IntervalTree.Cursor();
-        if (s != 0 && IntervalTree.find(root, s - 1, c) && continues(c, s, p)) {
-            root = IntervalTree.remove(root, c.start);
-            intervals--;
-            s = c.start;
-            p = c.payload;
-        }
-        if (l != -1L && IntervalTree.find(root, l + 1, c) && c.start == l + 1
-                && continues(s, l, p, c.start, c.payload)) {
-            root = IntervalTree.remove(root, c.start);
-            intervals--;
-            l = c.last;
-        }
-        as.root = IntervalTree.insert(root, s, l, p);
-        as.intervals = intervals + 1;
-    }
-
-    /** The fragment {@code c} ends right before {@code s} and continues into payload {@code p}. */
-    private static boolean continues(IntervalTree.Cursor c, long s, long p) {
-        return c.last == s - 1 && continues(c.start, c.last, c.payload, s, p);
-    }
-
-    private static boolean continues(long s1, long l1, long p1, long s2, long p2) {
-        return (p1 & FLAGS) == (p2 & FLAGS) && (p1 & PAGE_MASK) + (s2 - s1) == (p2 & PAGE_MASK);
     }
 
     /** Ends a batch: hands its remaining counters and faults to the node of its last requests. */
@@ -1110,76 +954,54 @@ public final class TranslationEngine {
 
     private Container newContainer(long id) {
         Container c = new Container(id);
-        c.tagged = nextTagged();
+        c.tagged = tags.next();
         return c;
     }
 
-    /** Drops every cached translation of the space: O(1), by moving it to a fresh tag. */
-    private void retag(Space s) {
-        s.tagged = nextTagged();
-    }
-
-    /** Makes a removed space untranslatable and uncached (tag 0). */
-    private void retire(Space s) {
-        s.root = IntervalTree.EMPTY;
-        s.intervals = 0;
-        s.tagged = ++tagSerial << TAG_FIELD_BITS;
-    }
-
-    private long nextTagged() {
-        if (nextTag >= tagLimit) {
-            wrapTags();
-        }
-        int tag = nextTag < tagLimit ? nextTag++ : 0;
-        return ++tagSerial << TAG_FIELD_BITS | tag;
-    }
-
-    /** Tag space exhausted: uncache every space, empty every IOTLB, then hand out tags from 1 again. */
-    private void wrapTags() {
-        List<Space> live = new ArrayList<>(containers.size() + spaces.size());
-        live.addAll(containers.values());
-        live.addAll(spaces.values());
-        for (Space s : live) {
-            s.tagged = ++tagSerial << TAG_FIELD_BITS;
-        }
-        for (Node node : nodes.values()) {
-            if (node.iotlb != null) {
-                node.iotlb.invalidateAll();
-            }
-        }
-        nextTag = 1;
-        for (Space s : live) {
-            int tag = nextTag < tagLimit ? nextTag++ : 0;
-            s.tagged = ++tagSerial << TAG_FIELD_BITS | tag;
-        }
-    }
-
     /**
-     * Invalidates the IOTLB entries of the {@code ranges} (start, last pairs in {@link IntervalTree.Entries}) just
-     * removed from the space: page by page in every node that may cache it, or by retagging when there are many.
+     * The one unmap walk, of a container (VFIO: {@code split=false}, only the intervals wholly inside
+     * {@code [lo, hi]} go; the control plane guarantees none is cut) and of an address space (munmap:
+     * {@code split=true}, every interval touched loses its part inside, keeping its head and tail). The new root is
+     * published before the IOTLB entries of the removed present pages are invalidated. Writer only.
      */
-    private void invalidate(Space s, IntervalTree.Entries ranges, long pages) {
-        int tag = s.tag();
-        if (pages == 0 || tag == 0) {
-            return;
-        }
-        if (pages > TARGETED_MAX_PAGES) {
-            retag(s);
-            return;
-        }
-        for (Node node : s.nodes) {
-            Iotlb tlb = node.iotlb;
-            if (tlb == null) {
+    private void unmapWalk(Space sp, long lo, long hi, boolean split) {
+        IntervalTree.Entries found = scratch;
+        found.clear();
+        IntervalTree.collect(sp.root, lo, hi, found);
+        Object root = sp.root;
+        long pages = 0;
+        int removed = 0;
+        for (int i = 0; i < found.size; i++) {
+            long s = found.start(i);
+            long l = found.last(i);
+            long p = found.payload(i);
+            boolean head = Long.compareUnsigned(s, lo) < 0;
+            boolean tail = Long.compareUnsigned(l, hi) > 0;
+            if (!split && (head || tail)) {
                 continue;
             }
-            for (int r = 0; r < ranges.size; r++) {
-                long vpn = ranges.start(r) >>> 12;
-                long lastVpn = ranges.last(r) >>> 12;
-                for (; Long.compareUnsigned(vpn, lastVpn) <= 0 && vpn < Iotlb.VPN_LIMIT; vpn++) {
-                    tlb.invalidate(Iotlb.key(tag, vpn));
-                }
+            root = IntervalTree.remove(root, s);
+            sp.intervals--;
+            if (head) {
+                root = IntervalTree.insert(root, s, lo - 1, p);
+                sp.intervals++;
+            }
+            if (tail) {
+                root = IntervalTree.insert(root, hi + 1, l, shift(p, hi + 1 - s));
+                sp.intervals++;
+            }
+            if ((p & PRESENT) != 0) {
+                long rs = head ? lo : s;
+                long rl = tail ? hi : l;
+                pages += ((rl - rs) >>> 12) + 1;
+                found.data[3 * removed] = rs;
+                found.data[3 * removed + 1] = rl;
+                removed++;
             }
         }
+        found.size = removed;
+        sp.root = root;
+        tags.invalidate(sp, found, pages);
     }
 
     private void dropIfUnused(Group g) {
@@ -1240,7 +1062,7 @@ public final class TranslationEngine {
     }
 
     /** The payload of the same fragment advanced by {@code delta} bytes (page multiple). */
-    private static long shift(long payload, long delta) {
+    static long shift(long payload, long delta) {
         return ((payload & PAGE_MASK) + delta) | (payload & FLAGS);
     }
 
