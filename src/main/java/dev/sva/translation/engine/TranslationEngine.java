@@ -367,14 +367,7 @@ public final class TranslationEngine {
      * @throws IllegalArgumentException if not page aligned
      */
     public void unmap(long containerId, long iova, long size) {
-        requireAligned(iova, size);
-        synchronized (lock) {
-            Container c = containers.get(containerId);
-            if (c == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
-                return;
-            }
-            unmapWalk(c, iova, lastOf(iova, size), false);
-        }
+        unmap(containers, containerId, iova, size, false);
     }
 
     /** Drops the container and its mappings; groups still attached are detached. */
@@ -429,14 +422,7 @@ public final class TranslationEngine {
      * @throws IllegalArgumentException if not page aligned
      */
     public void unmapRegion(long addressSpaceId, long va, long size) {
-        requireAligned(va, size);
-        synchronized (lock) {
-            AddressSpace as = spaces.get(addressSpaceId);
-            if (as == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
-                return;
-            }
-            unmapWalk(as, va, lastOf(va, size), true);
-        }
+        unmap(spaces, addressSpaceId, va, size, true);
     }
 
     /** Process exit: the address space, its regions and every bond to it are gone. */
@@ -668,7 +654,7 @@ public final class TranslationEngine {
             }
             long addr = addrs[i];
             if (kind == K_UNKNOWN) {
-                fault(b, i, FaultReason.UNKNOWN_DEVICE, FaultReason.VTD_NO_CONTEXT, addr);
+                fault(b, i, FaultReason.UNKNOWN_DEVICE, FaultReason.UNKNOWN_DEVICE.vtd, addr);
                 continue;
             }
             if (peers != null && peer(b, i, peers, dev, addr)) {
@@ -680,7 +666,7 @@ public final class TranslationEngine {
             }
             long last = addr + lens[i] - 1;
             if (Long.compareUnsigned(last, addr) < 0 || (last & widthInv) != 0) {
-                fault(b, i, FaultReason.ADDRESS_SIZE, FaultReason.VTD_ADDRESS_SIZE, addr);
+                fault(b, i, FaultReason.ADDRESS_SIZE, FaultReason.ADDRESS_SIZE.vtd, addr);
                 continue;
             }
             int access = accs[i];
@@ -783,13 +769,13 @@ public final class TranslationEngine {
             return;
         }
         if (s.pasidBits == 0) {
-            routeFault(b, FaultReason.PASID_UNSUPPORTED, FaultReason.VTD_PASID_NONE);
+            routeFault(b, FaultReason.PASID_UNSUPPORTED, FaultReason.PASID_UNSUPPORTED.vtd);
         } else if (pasid >= 1 << s.pasidBits) {
-            routeFault(b, FaultReason.PASID_UNSUPPORTED, FaultReason.VTD_PASID_WIDTH);
+            routeFault(b, FaultReason.PASID_UNSUPPORTED, FaultReason.PASID_UNSUPPORTED.vtdOther);
         } else {
             Bond bond = d.bond(pasid);
             if (bond == null) {
-                routeFault(b, FaultReason.PASID_NOT_BOUND, FaultReason.VTD_NOT_BOUND);
+                routeFault(b, FaultReason.PASID_NOT_BOUND, FaultReason.PASID_NOT_BOUND.vtd);
             } else {
                 b.rKind = K_PASID;
                 b.rSpace = bond.space;
@@ -874,7 +860,7 @@ public final class TranslationEngine {
 
     /** A walk that found no usable page at {@code cur}: F_TRANSLATION (VT-d 0x71) or F_PERMISSION (0x85 / 0x86). */
     static void walkFault(DmaBatch b, int i, FaultReason reason, int access, long cur) {
-        fault(b, i, reason, reason == FaultReason.TRANSLATION ? FaultReason.VTD_TRANSLATION : FaultReason.vtdPermission(access), cur);
+        fault(b, i, reason, reason == FaultReason.TRANSLATION ? FaultReason.TRANSLATION.vtd : FaultReason.vtdPermission(access), cur);
     }
 
     /**
@@ -956,6 +942,18 @@ public final class TranslationEngine {
         Container c = new Container(id);
         c.tagged = tags.next();
         return c;
+    }
+
+    /** Unmaps {@code [start, start + size)} from the space {@code id} of {@code of}, if it exists; see {@link #unmapWalk}. */
+    private void unmap(Map<Long, ? extends Space> of, long id, long start, long size, boolean split) {
+        requireAligned(start, size);
+        synchronized (lock) {
+            Space sp = of.get(id);
+            if (sp == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
+                return;
+            }
+            unmapWalk(sp, start, lastOf(start, size), split);
+        }
     }
 
     /**
