@@ -68,12 +68,12 @@ final class PageRequests {
         }
         if (reason == null) {
             b.acc[NodeStats.PR_SUCCESS]++;
-            TranslationEngine.translated(b, i, DmaBatch.PR_SUCCESS, firstPa, multi, first);
+            Translator.translated(b, i, DmaBatch.PR_SUCCESS, firstPa, multi, first);
             return;
         }
         b.segUsed = first;
         b.acc[NodeStats.PR_INVALID]++;
-        TranslationEngine.walkFault(b, i, reason, access, cur);
+        Translator.walkFault(b, i, reason, access, cur);
         b.status[i] |= DmaBatch.PR_INVALID;
     }
 
