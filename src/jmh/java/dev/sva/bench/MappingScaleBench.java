@@ -67,21 +67,21 @@ public final class MappingScaleBench {
         long[] next = {0};
         long fillStart = System.nanoTime();
         fill(server, path, next, LOW);
-        long[] low = measure(server, path, next, window);
+        long[] atLow = measure(server, path, next, window);
         fill(server, path, next, high);
         long fillSeconds = (System.nanoTime() - fillStart) / 1_000_000_000L;
-        long[] high = measure(server, path, next, window);
+        long[] atHigh = measure(server, path, next, window);
         long count = json.readTree(server.send("GET", "/api/v1/containers/" + ctr, null, 200)).path("mappingCount").asLong();
         if (count != next[0]) {
             throw new IllegalStateException("container holds " + count + " mappings, " + next[0] + " were made");
         }
-        double lowRate = rate(low);
-        double highRate = rate(high);
+        double lowRate = rate(atLow);
+        double highRate = rate(atHigh);
         System.out.printf("%s: %d mappings made in %d s%n", database, count, fillSeconds);
         System.out.printf("  at %,6d mappings: %7.1f maps/s  p50 %7.1f us  p90 %7.1f us%n", LOW, lowRate,
-                BenchServer.percentileMicros(low, 50), BenchServer.percentileMicros(low, 90));
+                BenchServer.percentileMicros(atLow, 50), BenchServer.percentileMicros(atLow, 90));
         System.out.printf("  at %,6d mappings: %7.1f maps/s  p50 %7.1f us  p90 %7.1f us%n", high, highRate,
-                BenchServer.percentileMicros(high, 50), BenchServer.percentileMicros(high, 90));
+                BenchServer.percentileMicros(atHigh, 50), BenchServer.percentileMicros(atHigh, 90));
         System.out.printf("  ratio (%,d / %,d): %.2f%n", high, LOW, highRate / lowRate);
     }
 

@@ -52,7 +52,7 @@ public class AddressSpace {
     }
 
     /** Gives this address space its PASID; it keeps it until it exits. */
-    public void assignPasid(int pasid) {
+    void assignPasid(int pasid) {
         if (this.pasid != null) {
             throw new IllegalStateException("address space " + publicId() + " already has PASID " + this.pasid);
         }

@@ -5,7 +5,7 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
-public interface AddressSpaceRepository extends JpaRepository<AddressSpace, Long> {
+interface AddressSpaceRepository extends JpaRepository<AddressSpace, Long> {
 
     boolean existsByNodeIdAndPid(long nodeId, int pid);
 

@@ -6,6 +6,7 @@ import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
+import dev.sva.core.RangeRules;
 import dev.sva.core.Problems;
 import dev.sva.core.StateChange;
 import dev.sva.event.EventLog;
@@ -111,16 +112,8 @@ public class AddressSpaceService {
         AddressSpace space = lockAndFind(id);
         Node node = nodes.byId(space.nodeId());
         AddressRange range = AddressRange.ofMapping("va", va, size, physicalAddress, node.vaBits());
-        List<Region> overlaps = regions.overlapping(space.id(), range, Pageable.ofSize(8));
-        if (!overlaps.isEmpty()) {
-            throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing region")
-                    .with("regions", overlaps.stream().map(AddressSpaceService::summary).toList());
-        }
-        // the kept count, not a count(*): an mmap's cost must not grow with the process
-        if (space.regionCount() >= MAX_REGIONS) {
-            throw new ProblemException(ProblemType.MAPPING_LIMIT, "process holds " + MAX_REGIONS + " regions, the limit")
-                    .with("limit", MAX_REGIONS);
-        }
+        RangeRules.requireFree(regions.of(space.id()), range, "region", "regions", AddressSpaceService::summary);
+        RangeRules.requireRoom(space.regionCount(), MAX_REGIONS, "process", "regions");
         Region region = regions.save(new Region(space.id(), range, physicalAddress, read, write, pinned));
         space.countRegions(1);
         events.record(node, EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region));
@@ -146,7 +139,7 @@ public class AddressSpaceService {
         } else {
             cut = AddressRange.ofUnmap("va", va, size);
         }
-        List<Region> hit = regions.overlapping(space.id(), cut, Pageable.unpaged());
+        List<Region> hit = RangeRules.overlapping(regions.of(space.id()), cut, Pageable.unpaged());
         BigInteger removed = BigInteger.ZERO;
         List<Region> kept = new ArrayList<>();
         for (Region r : hit) {
@@ -191,7 +184,7 @@ public class AddressSpaceService {
     public List<Region> regions(String id, AddressRange range, PageRequest page) {
         AddressSpace space = get(id);
         long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
-        return regions.page(space.id(), range, from, page.probe());
+        return RangeRules.page(regions.of(space.id()), range, from, page.probe());
     }
 
     public static String nextCursor(Region last) {
@@ -199,12 +192,7 @@ public class AddressSpaceService {
     }
 
     static Map<String, Object> summary(Region r) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("va", Address.format(r.va()));
-        s.put("size", Address.unsigned(r.size()));
-        s.put("physicalAddress", Address.format(r.physicalAddress()));
-        s.put("read", r.read());
-        s.put("write", r.write());
+        Map<String, Object> s = r.summary("va");
         s.put("pinned", r.pinned());
         return s;
     }

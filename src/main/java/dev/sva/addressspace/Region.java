@@ -2,8 +2,8 @@ package dev.sva.addressspace;
 
 import dev.sva.core.AddressRange;
 import dev.sva.core.KeyedRange;
+import dev.sva.core.MappedRange;
 import jakarta.persistence.Column;
-import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -17,7 +17,7 @@ import jakarta.persistence.Table;
  */
 @Entity
 @Table(name = "region")
-public class Region {
+public class Region extends MappedRange {
 
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "region_seq")
@@ -27,18 +27,6 @@ public class Region {
     @Column(name = "address_space_id", nullable = false)
     private long addressSpaceId;
 
-    @Embedded
-    private KeyedRange range;
-
-    @Column(name = "physical_address", nullable = false)
-    private long physicalAddress;
-
-    @Column(name = "can_read", nullable = false)
-    private boolean read;
-
-    @Column(name = "can_write", nullable = false)
-    private boolean write;
-
     @Column(nullable = false)
     private boolean pinned;
 
@@ -46,45 +34,22 @@ public class Region {
     }
 
     public Region(long addressSpaceId, AddressRange range, long physicalAddress, boolean read, boolean write, boolean pinned) {
+        super(range, physicalAddress, read, write);
         this.addressSpaceId = addressSpaceId;
-        this.range = new KeyedRange(range);
-        this.physicalAddress = physicalAddress;
-        this.read = read;
-        this.write = write;
         this.pinned = pinned;
     }
 
     /** The part of this region inside {@code part}, as a new region with the matching physical offset. */
     public Region slice(AddressRange part) {
-        return new Region(addressSpaceId, part, physicalAddress + (part.first() - va()), read, write, pinned);
-    }
-
-    public AddressRange range() {
-        return range.range();
+        return new Region(addressSpaceId, part, physicalAddress() + (part.first() - va()), read(), write(), pinned);
     }
 
     public long va() {
-        return range.first();
-    }
-
-    public long size() {
-        return range.size();
+        return first();
     }
 
     public long addressSpaceId() {
         return addressSpaceId;
-    }
-
-    public long physicalAddress() {
-        return physicalAddress;
-    }
-
-    public boolean read() {
-        return read;
-    }
-
-    public boolean write() {
-        return write;
     }
 
     public boolean pinned() {

@@ -7,7 +7,7 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
-public interface BondRepository extends JpaRepository<Bond, Long> {
+interface BondRepository extends JpaRepository<Bond, Long> {
 
     Optional<Bond> findByDeviceIdAndAddressSpaceId(long deviceId, long addressSpaceId);
 

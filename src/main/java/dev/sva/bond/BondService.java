@@ -2,10 +2,10 @@ package dev.sva.bond;
 
 import dev.sva.addressspace.AddressSpace;
 import dev.sva.addressspace.AddressSpaceBonds;
-import dev.sva.addressspace.AddressSpaceRepository;
+import dev.sva.addressspace.AddressSpaceQueries;
 import dev.sva.container.Container;
 import dev.sva.container.ContainerBonds;
-import dev.sva.container.ContainerRepository;
+import dev.sva.container.ContainerQueries;
 import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
@@ -15,8 +15,7 @@ import dev.sva.core.Problems;
 import dev.sva.core.StateChange;
 import dev.sva.device.Device;
 import dev.sva.device.DeviceBonds;
-import dev.sva.device.DeviceRepository;
-import dev.sva.device.GroupRepository;
+import dev.sva.device.DeviceQueries;
 import dev.sva.device.IommuGroup;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
@@ -53,24 +52,22 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
 
     private final BondRepository bonds;
     private final ContainerBondRepository containerBonds;
-    private final DeviceRepository devices;
-    private final GroupRepository groups;
-    private final ContainerRepository containers;
-    private final AddressSpaceRepository spaces;
+    private final DeviceQueries devices;
+    private final ContainerQueries containers;
+    private final AddressSpaceQueries spaces;
     private final NodeService nodes;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
     private final RevokedBondRepository revoked;
 
-    BondService(BondRepository bonds, ContainerBondRepository containerBonds, DeviceRepository devices,
-                GroupRepository groups, ContainerRepository containers, AddressSpaceRepository spaces, NodeService nodes,
+    BondService(BondRepository bonds, ContainerBondRepository containerBonds, DeviceQueries devices,
+                ContainerQueries containers, AddressSpaceQueries spaces, NodeService nodes,
                 EventLog events, ApplicationEventPublisher publisher, SvaProperties properties, RevokedBondRepository revoked) {
         this.revoked = revoked;
         this.bonds = bonds;
         this.containerBonds = containerBonds;
         this.devices = devices;
-        this.groups = groups;
         this.containers = containers;
         this.spaces = spaces;
         this.nodes = nodes;
@@ -91,14 +88,14 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         checkDriverData(driverData);
         long key = Ids.DEVICE.parse(deviceId);
         Node node = nodes.lockOwnerOf(Device.class, key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
-        Device device = devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
+        Device device = devices.device(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
         AddressSpace space = addressSpace(node, addressSpaceId);
         var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
         if (existing.isPresent()) {
             return new BindResult(sameIopf(existing.get(), iopf), false);
         }
-        if (devices.countByGroupId(device.groupId()) != 1) {
-            List<Device> members = devices.findByGroupIdOrderById(device.groupId());
+        if (devices.countInGroup(device.groupId()) != 1) {
+            List<Device> members = devices.members(device.groupId());
             throw new ProblemException(ProblemType.GROUP_NOT_SINGLETON, "device " + deviceId + " shares group "
                     + Ids.GROUP.format(device.groupId()) + " with " + (members.size() - 1)
                     + " other device(s); bind the container that holds the group instead")
@@ -134,8 +131,8 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
                     .with("iopf", existing.get().iopf());
         }
         String bindData = existing.map(ContainerBond::driverData).orElse(driverData);
-        List<IommuGroup> attached = groups.findByContainerIdOrderById(container.id());
-        List<Device> members = devices.findByGroupIdInOrderById(attached.stream().map(IommuGroup::id).toList());
+        List<IommuGroup> attached = devices.attachedTo(container.id());
+        List<Device> members = devices.members(attached.stream().map(IommuGroup::id).toList());
         if (members.isEmpty()) {
             if (existing.isPresent()) {
                 return new ContainerBindResult(node.name(), space.pasid(), List.of(), false);
@@ -282,6 +279,17 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         return containerBonds.existsByContainerId(containerId);
     }
 
+    /** Every bond of the devices ({@code null}: of every device) as a {@code Bound}, by id: to rebuild the engine. Answers how many. */
+    @Transactional(readOnly = true)
+    public long replayBonds(Collection<Long> deviceIds, java.util.function.Consumer<StateChange> sink) {
+        long n = 0;
+        for (Bond bond : deviceIds == null ? bonds.everything() : bonds.findByDeviceIdInOrderById(deviceIds)) {
+            sink.accept(new StateChange.Bound(bond.deviceId(), bond.pasid(), bond.addressSpaceId(), bond.iopf()));
+            n++;
+        }
+        return n;
+    }
+
     /**
      * Replays a container's binds onto the devices of a group being attached (rule 13): every device
      * must take every bind, else the whole attach fails naming the devices.
@@ -297,7 +305,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
             requireCapable(members, cb.iopf());
         }
         for (ContainerBond cb : binds) {
-            AddressSpace space = spaces.findById(cb.addressSpaceId()).orElseThrow();
+            AddressSpace space = spaces.space(cb.addressSpaceId()).orElseThrow();
             int pasid = pasidFor(node, space, members);
             for (Device device : members) {
                 bindInContainer(node, device, space, containerId, pasid, cb.iopf(), cb.driverData());
@@ -355,8 +363,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
             throw new ProblemException(ProblemType.PASID_EXHAUSTED, "no free PASID below " + limit + " on node " + node.name())
                     .with("pasidBits", width);
         }
-        space.assignPasid(candidate);
-        spaces.flush();
+        spaces.assignPasid(space, candidate);
         return candidate;
     }
 
@@ -494,7 +501,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         if (addressSpaceId == null) {
             throw Problems.invalid("addressSpaceId", "is required");
         }
-        AddressSpace space = spaces.findById(Ids.ADDRESS_SPACE.parse(addressSpaceId))
+        AddressSpace space = spaces.space(Ids.ADDRESS_SPACE.parse(addressSpaceId))
                 .orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(addressSpaceId));
         if (space.nodeId() != node.id()) {
             throw Problems.crossNode(node.name(), "address space", addressSpaceId, nodes.byId(space.nodeId()).name());
@@ -505,7 +512,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
     private Container lockContainer(String containerId) {
         long key = Ids.CONTAINER.parse(containerId);
         nodes.lockOwnerOf(Container.class, key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
-        return containers.findById(key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
+        return containers.container(key).orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
     }
 
     private static void checkDriverData(String driverData) {

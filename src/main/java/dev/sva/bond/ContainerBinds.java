@@ -1,14 +1,13 @@
 package dev.sva.bond;
 
 import dev.sva.addressspace.AddressSpace;
-import dev.sva.addressspace.AddressSpaceRepository;
+import dev.sva.addressspace.AddressSpaceQueries;
 import dev.sva.container.Container;
-import dev.sva.container.ContainerRepository;
+import dev.sva.container.ContainerQueries;
 import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.device.Device;
-import dev.sva.device.DeviceRepository;
-import dev.sva.device.GroupRepository;
+import dev.sva.device.DeviceQueries;
 import dev.sva.device.IommuGroup;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
@@ -57,20 +56,18 @@ public class ContainerBinds {
     public record Bind(ContainerBond bind, AddressSpace space, List<Covered> covered, List<Uncovered> uncovered) {
     }
 
-    private final ContainerRepository containers;
+    private final ContainerQueries containers;
     private final ContainerBondRepository containerBonds;
     private final BondRepository bonds;
-    private final GroupRepository groups;
-    private final DeviceRepository devices;
-    private final AddressSpaceRepository spaces;
+    private final DeviceQueries devices;
+    private final AddressSpaceQueries spaces;
     private final SvaProperties properties;
 
-    ContainerBinds(ContainerRepository containers, ContainerBondRepository containerBonds, BondRepository bonds,
-                   GroupRepository groups, DeviceRepository devices, AddressSpaceRepository spaces, SvaProperties properties) {
+    ContainerBinds(ContainerQueries containers, ContainerBondRepository containerBonds, BondRepository bonds,
+                   DeviceQueries devices, AddressSpaceQueries spaces, SvaProperties properties) {
         this.containers = containers;
         this.containerBonds = containerBonds;
         this.bonds = bonds;
-        this.groups = groups;
         this.devices = devices;
         this.spaces = spaces;
         this.properties = properties;
@@ -79,14 +76,14 @@ public class ContainerBinds {
     /** A page of the container's binds, oldest first; {@code 404 NOT_FOUND} for an unknown container. */
     @Transactional(readOnly = true)
     public List<Bind> page(String containerId, PageRequest page) {
-        Container container = containers.findById(Ids.CONTAINER.parse(containerId))
+        Container container = containers.container(Ids.CONTAINER.parse(containerId))
                 .orElseThrow(() -> Ids.CONTAINER.notFound(containerId));
         List<ContainerBond> binds = containerBonds.page(container.id(), page.cursorKey(0), page.probe());
         if (binds.isEmpty()) {
             return List.of();
         }
-        List<IommuGroup> attached = groups.findByContainerIdOrderById(container.id());
-        List<Device> members = devices.findByGroupIdInOrderById(attached.stream().map(IommuGroup::id).toList());
+        List<IommuGroup> attached = devices.attachedTo(container.id());
+        List<Device> members = devices.members(attached.stream().map(IommuGroup::id).toList());
         Map<Long, Long> groupSizes = members.stream().collect(Collectors.groupingBy(Device::groupId, Collectors.counting()));
         Map<Long, Map<Long, Bond>> bondBySpaceAndDevice = new HashMap<>();
         if (!members.isEmpty()) {
@@ -94,7 +91,7 @@ public class ContainerBinds {
                 bondBySpaceAndDevice.computeIfAbsent(b.addressSpaceId(), k -> new HashMap<>()).put(b.deviceId(), b);
             }
         }
-        Map<Long, AddressSpace> spaceById = spaces.findAllById(binds.stream().map(ContainerBond::addressSpaceId).toList())
+        Map<Long, AddressSpace> spaceById = spaces.spaces(binds.stream().map(ContainerBond::addressSpaceId).toList())
                 .stream().collect(Collectors.toMap(AddressSpace::id, s -> s));
         boolean strict = properties.isolation() == Isolation.STRICT;
         List<Bind> out = new ArrayList<>();

@@ -6,7 +6,7 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
-public interface ContainerBondRepository extends JpaRepository<ContainerBond, Long> {
+interface ContainerBondRepository extends JpaRepository<ContainerBond, Long> {
 
     Optional<ContainerBond> findByContainerIdAndAddressSpaceId(long containerId, long addressSpaceId);
 

@@ -6,12 +6,12 @@ import dev.sva.core.Ids;
 import dev.sva.core.PageRequest;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
+import dev.sva.core.RangeRules;
 import dev.sva.core.Problems;
 import dev.sva.core.RevokeReason;
 import dev.sva.core.StateChange;
 import dev.sva.device.Device;
-import dev.sva.device.DeviceRepository;
-import dev.sva.device.GroupRepository;
+import dev.sva.device.DeviceQueries;
 import dev.sva.device.IommuGroup;
 import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
@@ -45,20 +45,18 @@ public class ContainerService {
 
     private final ContainerRepository containers;
     private final DmaMappingRepository mappings;
-    private final GroupRepository groups;
-    private final DeviceRepository devices;
+    private final DeviceQueries devices;
     private final NodeService nodes;
     private final ContainerBonds bonds;
     private final EventLog events;
     private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
 
-    ContainerService(ContainerRepository containers, DmaMappingRepository mappings, GroupRepository groups,
-                     DeviceRepository devices, NodeService nodes, ContainerBonds bonds, EventLog events,
+    ContainerService(ContainerRepository containers, DmaMappingRepository mappings,
+                     DeviceQueries devices, NodeService nodes, ContainerBonds bonds, EventLog events,
                      ApplicationEventPublisher publisher, SvaProperties properties) {
         this.containers = containers;
         this.mappings = mappings;
-        this.groups = groups;
         this.devices = devices;
         this.nodes = nodes;
         this.bonds = bonds;
@@ -100,7 +98,7 @@ public class ContainerService {
     public void delete(String id) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        for (IommuGroup group : groups.findByContainerIdOrderById(container.id())) {
+        for (IommuGroup group : devices.attachedTo(container.id())) {
             detach(node, container, group, RevokeReason.CONTAINER_DELETED);
         }
         bonds.forgetContainer(node, container.id());
@@ -120,14 +118,14 @@ public class ContainerService {
     public boolean attach(String id, String groupId) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        IommuGroup group = groups.findById(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        IommuGroup group = devices.group(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
         if (group.nodeId() != node.id()) {
             throw Problems.crossNode(node.name(), "group", groupId, nodes.byId(group.nodeId()).name());
         }
         if (Long.valueOf(container.id()).equals(group.containerId())) {
             return false;
         }
-        List<Device> members = devices.findByGroupIdOrderById(group.id());
+        List<Device> members = devices.members(group.id());
         List<Map<String, Object>> hostOwned = members.stream().filter(Device::hasHostDriver).map(Device::summary).toList();
         if (!hostOwned.isEmpty()) {
             throw new ProblemException(ProblemType.GROUP_NOT_VIABLE, "group " + groupId + " is not viable: "
@@ -135,7 +133,7 @@ public class ContainerService {
                     .with("groupId", groupId)
                     .with("devices", hostOwned);
         }
-        group.attachTo(container.id());
+        devices.attach(group, container.id());
         if (properties.isolation() == Isolation.STRICT && members.size() > 1 && bonds.containerHasBonds(container.id())) {
             throw new ProblemException(ProblemType.UNSAFE_GROUP_BIND, "container " + id + " holds bonds and group " + groupId
                     + " has " + members.size() + " devices, which are not isolated from each other")
@@ -152,7 +150,7 @@ public class ContainerService {
     public void detach(String id, String groupId) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        IommuGroup group = groups.findById(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        IommuGroup group = devices.group(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
         if (!Long.valueOf(container.id()).equals(group.containerId())) {
             throw new ProblemException(ProblemType.NOT_FOUND, "group " + groupId + " is not attached to container " + id)
                     .with("groupId", groupId);
@@ -161,9 +159,9 @@ public class ContainerService {
     }
 
     private void detach(Node node, Container container, IommuGroup group, RevokeReason reason) {
-        List<Long> members = devices.findByGroupIdOrderById(group.id()).stream().map(Device::id).toList();
+        List<Long> members = devices.members(group.id()).stream().map(Device::id).toList();
         bonds.revokeContainerBonds(node, container.id(), members, reason);
-        group.detach();
+        devices.detach(group);
         events.record(node, EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()));
         publisher.publishEvent(new StateChange.GroupDetached(group.id()));
     }
@@ -182,16 +180,8 @@ public class ContainerService {
         AddressRange range = iova != null
                 ? AddressRange.ofMapping("iova", iova, size, physicalAddress, node.iovaBits())
                 : AddressRange.ofMapping("iova", pickIova(container.id(), size, node.iovaBits()), size, physicalAddress, node.iovaBits());
-        List<DmaMapping> overlaps = mappings.overlapping(container.id(), range, Pageable.ofSize(8));
-        if (!overlaps.isEmpty()) {
-            throw new ProblemException(ProblemType.MAPPING_OVERLAP, "range " + range + " overlaps an existing mapping")
-                    .with("mappings", overlaps.stream().map(ContainerService::summary).toList());
-        }
-        // the kept count, not a count(*): a map's cost must not grow with the container
-        if (container.mappingCount() >= Limits.DMA_ENTRY_LIMIT) {
-            throw new ProblemException(ProblemType.MAPPING_LIMIT, "container " + id + " holds " + Limits.DMA_ENTRY_LIMIT
-                    + " mappings, the limit").with("limit", Limits.DMA_ENTRY_LIMIT);
-        }
+        RangeRules.requireFree(mappings.of(container.id()), range, "mapping", "mappings", ContainerService::summary);
+        RangeRules.requireRoom(container.mappingCount(), Limits.DMA_ENTRY_LIMIT, "container " + id, "mappings");
         DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
         container.countMappings(1);
         events.record(node, EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
@@ -219,7 +209,7 @@ public class ContainerService {
             range = AddressRange.all();
         } else {
             range = AddressRange.ofUnmap("iova", iova, size);
-            removed = mappings.overlapping(container.id(), range, Pageable.unpaged());
+            removed = RangeRules.overlapping(mappings.of(container.id()), range, Pageable.unpaged());
             List<Map<String, Object>> split = removed.stream().filter(m -> !range.contains(m.range()))
                     .map(ContainerService::summary).toList();
             if (!split.isEmpty()) {
@@ -253,7 +243,7 @@ public class ContainerService {
     public List<DmaMapping> mappings(String id, AddressRange range, PageRequest page) {
         Container container = find(id);
         long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
-        return mappings.page(container.id(), range, from, page.probe());
+        return RangeRules.page(mappings.of(container.id()), range, from, page.probe());
     }
 
     /** The cursor of the page that follows {@code last}. */
@@ -262,13 +252,7 @@ public class ContainerService {
     }
 
     static Map<String, Object> summary(DmaMapping m) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("iova", Address.format(m.iova()));
-        s.put("size", Address.unsigned(m.size()));
-        s.put("physicalAddress", Address.format(m.physicalAddress()));
-        s.put("read", m.read());
-        s.put("write", m.write());
-        return s;
+        return m.summary("iova");
     }
 
     private long pickIova(long containerId, long size, int iovaBits) {
@@ -322,7 +306,7 @@ public class ContainerService {
         if (ids.isEmpty()) {
             return List.of();
         }
-        Map<Long, List<Long>> attached = groups.findByContainerIdInOrderById(ids).stream()
+        Map<Long, List<Long>> attached = devices.attachedTo(ids).stream()
                 .collect(Collectors.groupingBy(IommuGroup::containerId, Collectors.mapping(IommuGroup::id, Collectors.toList())));
         return page.stream()
                 .map(c -> new ContainerState(c, nodeName, attached.getOrDefault(c.id(), List.of()), c.mappingCount()))

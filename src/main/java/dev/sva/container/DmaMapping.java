@@ -3,8 +3,8 @@ package dev.sva.container;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Timestamps;
 import dev.sva.core.KeyedRange;
+import dev.sva.core.MappedRange;
 import jakarta.persistence.Column;
-import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -19,7 +19,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "dma_mapping")
-public class DmaMapping {
+public class DmaMapping extends MappedRange {
 
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "dma_mapping_seq")
@@ -29,18 +29,6 @@ public class DmaMapping {
     @Column(name = "container_id", nullable = false)
     private long containerId;
 
-    @Embedded
-    private KeyedRange range;
-
-    @Column(name = "physical_address", nullable = false)
-    private long physicalAddress;
-
-    @Column(name = "can_read", nullable = false)
-    private boolean read;
-
-    @Column(name = "can_write", nullable = false)
-    private boolean write;
-
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
@@ -48,39 +36,16 @@ public class DmaMapping {
     }
 
     public DmaMapping(long containerId, AddressRange range, long physicalAddress, boolean read, boolean write) {
+        super(range, physicalAddress, read, write);
         this.containerId = containerId;
-        this.range = new KeyedRange(range);
-        this.physicalAddress = physicalAddress;
-        this.read = read;
-        this.write = write;
         this.createdAt = Timestamps.now();
     }
 
-    public AddressRange range() {
-        return range.range();
-    }
-
     public long iova() {
-        return range.first();
-    }
-
-    public long size() {
-        return range.size();
+        return first();
     }
 
     public long containerId() {
         return containerId;
-    }
-
-    public long physicalAddress() {
-        return physicalAddress;
-    }
-
-    public boolean read() {
-        return read;
-    }
-
-    public boolean write() {
-        return write;
     }
 }

@@ -100,7 +100,7 @@ class OpenApiConfig {
                     .addProperty("driver", new StringSchema().description("GROUP_OWNED: the host driver refused"))
                     .addProperty("pid", new IntegerSchema().description("DUPLICATE of a process: the pid"))
                     .addProperty("outcome", new StringSchema()._enum(List.of("NOT_APPLIED", "UNKNOWN"))
-                            .description("DATABASE_UNAVAILABLE: NOT_APPLIED when nothing was changed, UNKNOWN when the "
+                            .description("DATABASE_UNAVAILABLE, EVENT_LOG_REPAIRED: NOT_APPLIED when nothing was changed, UNKNOWN when the "
                                     + "database went away during the commit (retry: every write is safe to repeat)"));
             problem.setRequired(List.of("type", "title", "status", "code", "errno"));
             // other members may be added by later versions; clients keep what they do not know
@@ -131,9 +131,10 @@ class OpenApiConfig {
                             new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));
             ApiResponse unavailable = new ApiResponse()
                     .description("BUSY (the node stayed locked, or every database connection is in use) or "
-                            + "DATABASE_UNAVAILABLE (the database cannot be reached; see outcome): retry after Retry-After seconds")
+                            + "DATABASE_UNAVAILABLE (the database cannot be reached; see outcome) or EVENT_LOG_REPAIRED (the node's "
+                            + "event counter was behind its log and has been healed; nothing was changed): retry after Retry-After seconds")
                     .addHeaderObject("Retry-After", new io.swagger.v3.oas.models.headers.Header()
-                            .description("seconds to wait before retrying: 1 for BUSY, 5 for DATABASE_UNAVAILABLE")
+                            .description("seconds to wait before retrying: 1 for BUSY and EVENT_LOG_REPAIRED, 5 for DATABASE_UNAVAILABLE")
                             .schema(new IntegerSchema()))
                     .content(new Content().addMediaType("application/problem+json",
                             new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));

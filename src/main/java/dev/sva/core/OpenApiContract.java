@@ -314,7 +314,7 @@ class OpenApiContract {
             410, "EVENTS_EXPIRED: events after that point are no longer kept (oldestSeq)",
             413, "PAYLOAD_TOO_LARGE: the body is larger than this path takes (sva.limits.*)",
             422, "The request is well-formed but cannot apply: CROSS_NODE, OUT_OF_RANGE, SVA_UNSUPPORTED, IOPF_UNSUPPORTED",
-            503, "BUSY: the node stayed locked or the stream is full; retry");
+            503, "BUSY: the node stayed locked or the stream is full; DATABASE_UNAVAILABLE; EVENT_LOG_REPAIRED; retry");
 
     /**
      * The stream's 200 is a text of SSE frames, not one JSON value: a client reads it line by line.

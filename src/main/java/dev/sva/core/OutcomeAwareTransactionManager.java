@@ -1,6 +1,7 @@
 package dev.sva.core;
 
 import jakarta.persistence.EntityManagerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 
@@ -13,8 +14,12 @@ import org.springframework.transaction.support.DefaultTransactionStatus;
  */
 public class OutcomeAwareTransactionManager extends JpaTransactionManager {
 
-    public OutcomeAwareTransactionManager(EntityManagerFactory emf) {
+    private final ObjectProvider<CommitOutcomeObserver> observers;
+
+    /** {@code observers} are looked up when an outcome is unknown (they may depend on this manager). */
+    public OutcomeAwareTransactionManager(EntityManagerFactory emf, ObjectProvider<CommitOutcomeObserver> observers) {
         super(emf);
+        this.observers = observers;
     }
 
     @Override
@@ -23,6 +28,7 @@ public class OutcomeAwareTransactionManager extends JpaTransactionManager {
             super.doCommit(status);
         } catch (RuntimeException e) {
             if (!status.isReadOnly() && DatabaseFailures.isConnectionFailure(e)) {
+                observers.orderedStream().forEach(CommitOutcomeObserver::outcomeUnknown);
                 throw new CommitOutcomeUnknownException(e);
             }
             throw e;

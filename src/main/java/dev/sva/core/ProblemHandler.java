@@ -184,11 +184,13 @@ public class ProblemHandler {
                     Map.of("field", "body", "reason", "a value is too long or holds characters the database cannot store"));
         }
         if ("23505".equals(state) && EVENT_SEQ.matcher(String.valueOf(e.getMostSpecificCause().getMessage())).find()) {
-            // not the client's conflict: the node's event counter is behind its log. Heal it and say so.
+            // not the client's conflict and not our fault: the node's event counter is behind its log
+            // (left by an older version). Heal it and have the client retry.
             log.error("event seq collision: a node's event counter was behind its log", e);
             int healed = repair.getIfAvailable(() -> () -> 0).repair();
-            return render(ProblemType.INTERNAL, "EIO", "the node's event log was inconsistent and has been repaired ("
-                    + healed + " node(s)); nothing was changed, retry the request", Map.of());
+            return render(ProblemType.EVENT_LOG_REPAIRED, "EAGAIN", "the node's event counter was behind its event log "
+                    + "and has been repaired (" + healed + " node(s)); nothing was changed, retry the request",
+                    Map.of("outcome", "NOT_APPLIED"));
         }
         if ("23505".equals(state)) {
             return render(ProblemType.DUPLICATE, "EEXIST", "a concurrent request created the same object", Map.of());
@@ -306,7 +308,7 @@ public class ProblemHandler {
      */
     static String retryAfterSeconds(ProblemType type) {
         return switch (type) {
-            case BUSY -> "1";
+            case BUSY, EVENT_LOG_REPAIRED -> "1";
             case DATABASE_UNAVAILABLE -> "5";
             default -> null;
         };

@@ -43,6 +43,12 @@ public enum ProblemType {
     BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
     DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     /**
+     * The change collided with an event already in the node's log: the node's stored event counter was
+     * behind its log (a database written by an older version). Nothing was changed, the counter has
+     * been healed, and a retry goes through.
+     */
+    EVENT_LOG_REPAIRED(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node's event log was repaired, retry"),
+    /**
      * One client holds {@code sva.events.max-clients-per-address} streams already: the per-process
      * open-file limit (EMFILE), where the service-wide limit is {@link #BUSY}.
      */

@@ -108,12 +108,12 @@ public class Device {
         return driver != null && !VFIO_PCI.equals(driver) && !PCIEPORT.equals(driver);
     }
 
-    public void bindDriver(String driver) {
+    void bindDriver(String driver) {
         this.driver = driver;
     }
 
     /** Moves the device to another group: a topology import re-formed its group. Under the node's lock. */
-    public void moveTo(long groupId) {
+    void moveTo(long groupId) {
         this.groupId = groupId;
     }
 

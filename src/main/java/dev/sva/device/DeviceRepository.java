@@ -7,7 +7,7 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
-public interface DeviceRepository extends JpaRepository<Device, Long> {
+interface DeviceRepository extends JpaRepository<Device, Long> {
 
     /** One device with its BARs in one statement (a plain find would fetch the BARs in a second one). */
     @Override

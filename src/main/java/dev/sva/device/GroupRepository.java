@@ -6,7 +6,7 @@ import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Query;
 
-public interface GroupRepository extends JpaRepository<IommuGroup, Long> {
+interface GroupRepository extends JpaRepository<IommuGroup, Long> {
 
     List<IommuGroup> findByContainerIdOrderById(long containerId);
 

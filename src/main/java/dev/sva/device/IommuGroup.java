@@ -48,7 +48,7 @@ public class IommuGroup {
      * it ({@code VFIO_GROUP_SET_CONTAINER} answers {@code -EINVAL}). Returns false when already
      * attached to this one.
      */
-    public boolean attachTo(long container) {
+    boolean attachTo(long container) {
         if (containerId != null) {
             if (containerId == container) {
                 return false;
@@ -62,7 +62,7 @@ public class IommuGroup {
         return true;
     }
 
-    public void detach() {
+    void detach() {
         containerId = null;
     }
 

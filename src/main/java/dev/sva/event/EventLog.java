@@ -2,7 +2,7 @@ package dev.sva.event;
 
 import dev.sva.core.Timestamps;
 import dev.sva.node.Node;
-import dev.sva.node.NodeRepository;
+import dev.sva.node.NodeService;
 import dev.sva.security.Caller;
 import dev.sva.security.CurrentCaller;
 import io.micrometer.core.instrument.Counter;
@@ -30,12 +30,12 @@ public class EventLog {
     private static final Object PENDING = new Object();
 
     private final EntityManager entityManager;
-    private final NodeRepository nodes;
+    private final NodeService nodes;
     private final JsonMapper json;
     private final EventStream stream;
     private final Map<EventType, Counter> written = new EnumMap<>(EventType.class);
 
-    EventLog(EntityManager entityManager, NodeRepository nodes, JsonMapper json, EventStream stream, MeterRegistry meters) {
+    EventLog(EntityManager entityManager, NodeService nodes, JsonMapper json, EventStream stream, MeterRegistry meters) {
         this.entityManager = entityManager;
         this.nodes = nodes;
         this.json = json;
@@ -54,9 +54,7 @@ public class EventLog {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
-        nodes.advanceEventSeq(node.id());
-        long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
-        node.eventSeqAdvancedTo(seq);
+        long seq = nodes.advanceEventSeq(node);
         Caller actor = CurrentCaller.get();
         entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
                 json.writeValueAsString(data), actor.subject(), actor.role() == null ? null : actor.role().scope(),

@@ -6,7 +6,7 @@ import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
-public interface EventRepository extends JpaRepository<Event, Event.Key> {
+interface EventRepository extends JpaRepository<Event, Event.Key> {
 
     @Query("select e from Event e where e.nodeId = :nodeId and e.seq > :after order by e.seq")
     List<Event> after(long nodeId, long after, Pageable pageable);

@@ -1,7 +1,7 @@
 package dev.sva.event;
 
 import dev.sva.core.EventLogRepair;
-import dev.sva.node.NodeRepository;
+import dev.sva.node.NodeService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -22,10 +22,10 @@ class EventSeqRepair implements EventLogRepair, SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(EventSeqRepair.class);
 
-    private final NodeRepository nodes;
+    private final NodeService nodes;
     private final TransactionTemplate tx;
 
-    EventSeqRepair(NodeRepository nodes, PlatformTransactionManager transactions) {
+    EventSeqRepair(NodeService nodes, PlatformTransactionManager transactions) {
         this.nodes = nodes;
         this.tx = new TransactionTemplate(transactions);
         // its own transaction: the caller's may be the one that failed

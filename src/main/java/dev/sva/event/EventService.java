@@ -4,7 +4,7 @@ import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.core.Problems;
 import dev.sva.node.Node;
-import dev.sva.node.NodeRepository;
+import dev.sva.node.NodeService;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -17,10 +17,10 @@ import org.springframework.transaction.annotation.Transactional;
 public class EventService {
 
     private final EventRepository events;
-    private final NodeRepository nodes;
+    private final NodeService nodes;
     private final EventProperties properties;
 
-    EventService(EventRepository events, NodeRepository nodes, EventProperties properties) {
+    EventService(EventRepository events, NodeService nodes, EventProperties properties) {
         this.events = events;
         this.nodes = nodes;
         this.properties = properties;
@@ -28,7 +28,7 @@ public class EventService {
 
     public Node node(String name) {
         String n = name == null ? Node.DEFAULT : name;
-        return nodes.findByName(n).orElseThrow(() -> Problems.notFound("node", n));
+        return nodes.byName(n).orElseThrow(() -> Problems.notFound("node", n));
     }
 
     /**
@@ -91,7 +91,7 @@ public class EventService {
     }
 
     private long lastSeq(Node node) {
-        return nodes.lastEventSeq(node.id()).orElse(0L);
+        return nodes.lastEventSeq(node.id());
     }
 
     /** The oldest kept seq of a node, or the next seq to be written when none is kept. */
@@ -112,7 +112,7 @@ public class EventService {
     @Transactional
     public int prune() {
         int deleted = events.deleteOlderThan(Instant.now().minus(properties.retention()));
-        for (Node node : nodes.findAll()) {
+        for (Node node : nodes.all()) {
             long keepFrom = node.lastEventSeq() - properties.maxPerNode() + 1;
             if (keepFrom > 1) {
                 deleted += events.deleteBefore(node.id(), keepFrom);

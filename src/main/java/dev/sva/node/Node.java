@@ -62,7 +62,7 @@ public class Node {
     }
 
     /** Keeps this copy in step with the counter the database advanced to (see {@link NodeRepository#advanceEventSeq}). */
-    public void eventSeqAdvancedTo(long seq) {
+    void eventSeqAdvancedTo(long seq) {
         this.lastEventSeq = seq;
     }
 
@@ -100,7 +100,7 @@ public class Node {
     }
 
     /** Marks the node as topology-managed; the caller holds this row's lock. */
-    public void manageTopology() {
+    void manageTopology() {
         this.topologyManaged = true;
     }
 }

@@ -9,7 +9,7 @@ import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
-public interface NodeRepository extends JpaRepository<Node, Long> {
+interface NodeRepository extends JpaRepository<Node, Long> {
 
     Optional<Node> findByName(String name);
 

@@ -19,6 +19,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -36,6 +37,7 @@ public class NodeService {
     private final EntityManager entityManager;
     private final ApplicationEventPublisher publisher;
     private final TransactionTemplate lockedRead;
+    private final TransactionTemplate lookup;
     private final int optimisticReads;
 
     NodeService(NodeRepository nodes, NodeGate gate, EntityManager entityManager, ApplicationEventPublisher publisher,
@@ -45,6 +47,10 @@ public class NodeService {
         this.entityManager = entityManager;
         this.publisher = publisher;
         this.lockedRead = new TransactionTemplate(transactions);
+        // a short transaction of its own, on a connection given back at once (see connectionFree)
+        this.lookup = new TransactionTemplate(transactions);
+        this.lookup.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.lookup.setReadOnly(true);
         this.optimisticReads = optimisticReads;
     }
 
@@ -88,9 +94,11 @@ public class NodeService {
 
     /**
      * Locks the named node ({@code null} = the default node) for the rest of the caller's transaction:
-     * the node's row in the database (held until commit, and shared with every other replica), then
-     * this process's {@link NodeGate} (held until the transaction's after-commit work is done).
-     * Throws {@code 404 NOT_FOUND} when there is no such node.
+     * first this process's {@link NodeGate} (held until the transaction's after-commit work is done),
+     * then the node's row in the database (held until commit, and shared with every other replica).
+     * Call it before the transaction's first statement: the gate is waited for without a database
+     * connection (see {@link NodeGate}). Throws {@code 404 NOT_FOUND} when there is no such node,
+     * {@code 503 BUSY} when the node stays busy.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Node lock(String name) {
@@ -98,7 +106,10 @@ public class NodeService {
         if (!NAME.matcher(n).matches()) {
             throw Problems.notFound("node", n);
         }
-        return entered(nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n)));
+        long id = connectionFree(() -> nodes.findByName(n).map(Node::id)).orElseThrow(() -> Problems.notFound("node", n));
+        gate.enter(id);
+        // nodes are never deleted and keep their id, so the row locked is the node whose gate was entered
+        return nodes.lockByName(n).orElseThrow(() -> Problems.notFound("node", n));
     }
 
     /**
@@ -120,6 +131,8 @@ public class NodeService {
             }
         }
         return lockedRead.execute(status -> {
+            // the gate first, as a change takes it: a reader queued on a busy node holds no connection
+            gate.enter(node.id());
             nodes.lockRow(node.id()).orElseThrow(() -> Problems.notFound("node", node.name()));
             long seq = seqOf(node);
             return new Listed<>(read.get(), seq);
@@ -138,21 +151,82 @@ public class NodeService {
         return byId(owner.get(0));
     }
 
+    /** The node named {@code name}, if any: for callers that answer a missing node their own way. */
+    @Transactional(readOnly = true)
+    public Optional<Node> byName(String name) {
+        return nodes.findByName(name);
+    }
+
+    /** From now on the node's devices and groups follow its imported topology. The caller holds the node's lock. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void manageTopology(Node node) {
+        node.manageTopology();
+    }
+
+    /**
+     * Advances the node's event counter by one in the database row, whatever the loaded {@code node}
+     * holds, and answers the new seq (the entity follows it). The caller holds the node's lock.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public long advanceEventSeq(Node node) {
+        nodes.advanceEventSeq(node.id());
+        long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
+        node.eventSeqAdvancedTo(seq);
+        return seq;
+    }
+
+    /** The seq of the node's last event, read from the database (not from a loaded entity); 0 for a node gone. */
+    @Transactional(readOnly = true)
+    public long lastEventSeq(long nodeId) {
+        return nodes.lastEventSeq(nodeId).orElse(0L);
+    }
+
+    /**
+     * Heals every node whose event counter is behind its newest kept event (left by an older version);
+     * answers how many were behind. The caller runs it in a transaction.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public int healEventSeqs() {
+        return nodes.healEventSeqs();
+    }
+
     private long seqOf(Node node) {
         return nodes.lastEventSeq(node.id()).orElseThrow(() -> Problems.notFound("node", node.name()));
     }
 
     /**
-     * Locks, as {@link #lock} does, the node that owns the object of this entity class and key, in
-     * one statement; empty when there is no such object. Every entity of a node has a {@code nodeId}.
+     * Locks, as {@link #lock} does (gate, then row), the node that owns the object of this entity class
+     * and key; empty when there is no such object. Every entity of a node has a {@code nodeId}, which
+     * never changes.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Node> lockOwnerOf(Class<?> entity, long key) {
-        List<Node> owner = entityManager.createQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class)
+        List<Long> owner = connectionFree(() -> entityManager.createQuery(ownerIdQuery(entity), Long.class)
+                .setParameter("key", key)
+                .getResultList());
+        if (owner.isEmpty()) {
+            return Optional.empty();
+        }
+        gate.enter(owner.get(0));
+        List<Node> locked = entityManager.createQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class)
                 .setParameter("key", key)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
-        return owner.stream().findFirst().map(this::entered);
+        // empty when the object went away meanwhile; its node, whose gate was entered, otherwise
+        return locked.stream().findFirst();
+    }
+
+    /**
+     * Runs a lookup the node lock needs before the gate is entered without touching the caller's
+     * transaction's connection: in a short transaction of its own, whose connection is back in the pool
+     * before the gate is waited for. Once the transaction is inside a gate (a second lock in one
+     * change), it may hold its connection already, and the lookup runs on it rather than taking another.
+     */
+    private <T> T connectionFree(Supplier<T> lookupQuery) {
+        if (gate.enteredByCurrentTransaction()) {
+            return lookupQuery.get();
+        }
+        return lookup.execute(status -> lookupQuery.get());
     }
 
     /**
@@ -216,9 +290,10 @@ public class NodeService {
         return "select x.nodeId from " + entityManager.getMetamodel().entity(entity).getName() + " x where x.id = :key";
     }
 
-    private Node entered(Node node) {
-        gate.enter(node.id());
-        return node;
+    /** The node of this id, if any. */
+    @Transactional(readOnly = true)
+    public Optional<Node> find(long id) {
+        return nodes.findById(id);
     }
 
     @Transactional(readOnly = true)

@@ -169,7 +169,7 @@ public class TopologyService {
             publisher.publishEvent(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
         }
         store.save(node.id(), analysis.source(), fabric.functions(), analysis.hostGroups());
-        node.manageTopology();
+        nodes.manageTopology(node);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("functions", fabric.functions().size());
         data.put("groups", plan.targets().size());

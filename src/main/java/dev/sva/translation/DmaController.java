@@ -7,7 +7,6 @@ import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.translation.engine.Access;
 import dev.sva.translation.engine.DmaBatch;
-import dev.sva.translation.engine.DmaResult;
 import dev.sva.translation.engine.FaultReason;
 import dev.sva.translation.engine.FaultRecord;
 import dev.sva.translation.engine.Outcome;
@@ -40,22 +39,18 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "DMA", description = "The translation engine: what a DMA request would meet")
 class DmaController {
 
-    /** The largest access one request may make: 16 MiB, 4,096 pages. */
-    static final long MAX_ACCESS = 16L << 20;
-    static final int MAX_BATCH = 10_000;
-    private static final int MAX_PASID = (1 << 20) - 1;
-    /** The requester key of an id the service never issued: no device has it. */
-    static final long NO_DEVICE = 0;
-
     private final TranslationEngine engine;
     private final NodeService nodes;
-    private final DmaBatchJson codec;
-    private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(MAX_BATCH));
+    private final DmaJson codec;
+    private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(DmaJson.MAX_BATCH));
 
-    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json) {
+    private final EngineFeed feed;
+
+    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json, EngineFeed feed) {
         this.engine = engine;
+        this.feed = feed;
         this.nodes = nodes;
-        this.codec = new DmaBatchJson(json);
+        this.codec = new DmaJson(json);
     }
 
     record DmaRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String deviceId,
@@ -87,24 +82,6 @@ class DmaController {
     record DmaResultView(Outcome outcome, @Schema(nullable = true) String physicalAddress, @Schema(nullable = true) List<SegmentView> segments,
                          boolean iotlbHit, @Schema(nullable = true) PageRequestView pageRequest, @Schema(nullable = true) PeerView peer,
                          @Schema(nullable = true) FaultView fault) {
-
-        /** {@code spansPages}: the access crosses a 4 KiB boundary, so its segments are listed. */
-        static DmaResultView of(DmaResult r, boolean spansPages) {
-            boolean translated = r.outcome() == Outcome.TRANSLATED;
-            return new DmaResultView(r.outcome(),
-                    translated ? Address.format(r.physicalAddress()) : null,
-                    translated && spansPages
-                            ? r.segments().stream().map(s -> new SegmentView(Address.format(s.physicalAddress()), s.size())).toList()
-                            : null,
-                    r.iotlbHit(),
-                    r.pageRequest() == null ? null : new PageRequestView(r.pageRequest()),
-                    r.peer() == null ? null : new PeerView(Ids.DEVICE.format(r.peer().deviceId()), r.peer().bar(),
-                            Address.format(r.peer().offset())),
-                    r.fault() == null ? null : new FaultView(r.fault().reason(), r.fault().smmuEvent(),
-                            hex(r.fault().smmuCode()), r.fault().vtdReason() == null ? null : hex(r.fault().vtdReason()),
-                            Address.format(r.fault().address()), r.fault().pasid() < 0 ? null : r.fault().pasid(),
-                            r.fault().access()));
-        }
     }
 
     record BatchResultView(List<DmaResultView> results) {
@@ -113,8 +90,8 @@ class DmaController {
     record FaultRecordView(FaultReason reason, String smmuEvent, String smmuCode, @Schema(nullable = true) String vtdReason,
                            String address, @Schema(nullable = true) Integer pasid, Access access, String deviceId, Instant time) {
         static FaultRecordView of(FaultRecord f) {
-            return new FaultRecordView(f.reason(), f.smmuEvent(), hex(f.smmuCode()),
-                    f.vtdReason() == null ? null : hex(f.vtdReason()), Address.format(f.address()),
+            return new FaultRecordView(f.reason(), f.smmuEvent(), DmaJson.hex(f.smmuCode()),
+                    f.vtdReason() == null ? null : DmaJson.hex(f.vtdReason()), Address.format(f.address()),
                     f.pasid() < 0 ? null : f.pasid(), f.access(), Ids.DEVICE.format(f.deviceId()),
                     Instant.ofEpochMilli(f.timestamp()));
         }
@@ -133,12 +110,18 @@ class DmaController {
             + "multi-device group; the IOMMU never saw it), or FAULT with the SMMUv3 event and VT-d reason. A page request "
             + "raised by an iopf bond is answered in pageRequest. A deviceId that names no device (unknown, unplugged, or "
             + "not of the service's id form: ids are opaque) faults UNKNOWN_DEVICE (C_BAD_STREAMID 0x02, VT-d 0x41).")
-    DmaResultView translate(@RequestBody DmaRequest body) {
+    @ApiResponse(responseCode = "200", description = "OK",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = DmaResultView.class)))
+    void translate(@RequestBody DmaRequest body, HttpServletResponse response) throws IOException {
         if (body == null) {
             throw Problems.invalid("body", "must be an object");
         }
-        Parsed p = parse("", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
-        return DmaResultView.of(engine.translate(p.device, p.pasid, p.address, p.size, p.access), p.spansPages());
+        DmaBatch one = new DmaBatch(1);
+        DmaJson.add(one, "", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
+        feed.refreshStale();
+        engine.translate(one);
+        ok(response);
+        codec.writeResult(one, 0, response.getOutputStream());
     }
 
     @PostMapping(value = "/dma/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -151,14 +134,11 @@ class DmaController {
     void translateBatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
         DmaBatch batch = batches.get();
         batch.clear();
-        codec.read(request.getInputStream(), MAX_BATCH, (at, deviceId, pasid, address, size, access) -> {
-            Parsed p = parse(at, deviceId, pasid, address, size, access);
-            batch.add(p.device, p.pasid, p.address, p.size, p.access);
-        });
+        codec.readBatch(request.getInputStream(), batch);
+        feed.refreshStale();
         engine.translate(batch);
-        response.setStatus(200);
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        codec.write(batch, response.getOutputStream());
+        ok(response);
+        codec.writeBatch(batch, response.getOutputStream());
     }
 
     @GetMapping("/faults")
@@ -189,57 +169,8 @@ class DmaController {
         return new StatsView(node, s.translations(), s.iotlbHits(), s.iotlbMisses(), s.faults(), pageRequests, s.peerToPeer());
     }
 
-    private record Parsed(long device, int pasid, long address, long size, Access access) {
-        boolean spansPages() {
-            return DmaController.spansPages(address, size);
-        }
-    }
-
-    /**
-     * The engine's key of the requester. Ids are opaque: a string the service never issued names no
-     * device, exactly like an id of a device since unplugged, so both fault UNKNOWN_DEVICE rather than
-     * one of them being a 400. Key 0 is never a device's (their sequence starts at 1).
-     */
-    static long requester(String deviceId) {
-        try {
-            return Ids.DEVICE.parse(deviceId);
-        } catch (RuntimeException e) {
-            return NO_DEVICE;
-        }
-    }
-
-    static boolean spansPages(long address, long size) {
-        return (address & Address.PAGE_MASK) + size > Address.PAGE_SIZE;
-    }
-
-    private static Parsed parse(String at, String deviceId, Integer pasidOrNull, String addressText, Object sizeValue,
-                                Access access) {
-        if (deviceId == null) {
-            throw Problems.invalid(at + "deviceId", "is required");
-        }
-        long device = requester(deviceId);
-        int pasid = -1;
-        if (pasidOrNull != null) {
-            if (pasidOrNull < 0 || pasidOrNull > MAX_PASID) {
-                throw Problems.invalid(at + "pasid", "must be between 0 and " + MAX_PASID + " (20 bits), or absent");
-            }
-            pasid = pasidOrNull;
-        }
-        long address = Address.parse(at + "address", addressText);
-        long size = sizeValue == null ? 1 : Address.parseSize(at + "size", sizeValue);
-        if (size < 1 || size > MAX_ACCESS) {
-            throw Problems.invalid(at + "size", "must be between 1 and " + MAX_ACCESS + " bytes");
-        }
-        if (Long.compareUnsigned(address + size - 1, address) < 0) {
-            throw Problems.invalid(at + "size", "address + size wraps past 2^64", "EOVERFLOW");
-        }
-        if (access == null) {
-            throw Problems.invalid(at + "access", "is required: READ or WRITE");
-        }
-        return new Parsed(device, pasid, address, size, access);
-    }
-
-    static String hex(int code) {
-        return String.format("0x%02x", code);
+    private static void ok(HttpServletResponse response) {
+        response.setStatus(200);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
     }
 }

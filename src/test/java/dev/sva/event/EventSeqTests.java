@@ -3,7 +3,6 @@ package dev.sva.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.node.Node;
-import dev.sva.node.NodeRepository;
 import dev.sva.node.NodeService;
 import dev.sva.support.Api;
 import dev.sva.support.Api.Response;
@@ -27,7 +26,7 @@ public abstract class EventSeqTests extends ApiTest {
     private NodeService nodes;
 
     @Autowired
-    private NodeRepository nodeRows;
+    private NodeService nodeRows;
 
     @Autowired
     private EventLog events;
@@ -47,7 +46,7 @@ public abstract class EventSeqTests extends ApiTest {
         long before = seq();
         tx.executeWithoutResult(status -> {
             // the node enters this persistence context before the lock, with the counter as it is now
-            Node early = nodeRows.findByName(node).orElseThrow();
+            Node early = nodeRows.byName(node).orElseThrow();
             assertThat(early.lastEventSeq()).isEqualTo(before);
             // meanwhile another request of the node commits an event
             Thread other = new Thread(() -> tx.executeWithoutResult(s ->
@@ -76,11 +75,46 @@ public abstract class EventSeqTests extends ApiTest {
 
         Response refused = api.post("/api/v1/containers", Api.json(Map.of("node", node)));
         assertThat(refused.code()).as("%s", refused).isNotEqualTo("DUPLICATE");
-        assertProblem(refused, 500, "INTERNAL");
+        assertProblem(refused, 503, "EVENT_LOG_REPAIRED");
+        assertThat(refused.str("errno")).isEqualTo("EAGAIN");
+        assertThat(refused.str("outcome")).isEqualTo("NOT_APPLIED");
+        assertThat(refused.header("Retry-After")).isEqualTo("1");
         assertThat(seq()).as("healed").isEqualTo(maxSeq());
 
         assertThat(created(api.post("/api/v1/containers", Api.json(Map.of("node", node))))).isNotNull();
         assertThat(seq()).isEqualTo(maxSeq());
+    }
+
+    /**
+     * Every kind of change, on a node whose counter fell behind: it goes through, or it is answered
+     * {@code 503 EVENT_LOG_REPAIRED} and its retry goes through — never a 500, never a 409.
+     */
+    @Test
+    void everyKindOfChangeOnACounterBehindItsLogSucceedsAtTheLatestOnItsRetry() {
+        String ctr = container();
+        String dev = dev(20, false);
+        String proc = process(4300);
+        Map<String, java.util.function.Supplier<Response>> changes = new java.util.LinkedHashMap<>();
+        changes.put("create a container", () -> api.post("/api/v1/containers", Api.json(Map.of("node", node))));
+        changes.put("plug a device", () -> api.post("/api/v1/devices", Api.json(Map.of("node", node, "bdf", "0000:7f:00.0",
+                "driver", "vfio-pci", "pasidBits", 0, "pri", false))));
+        changes.put("map", () -> api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))));
+        changes.put("attach", () -> api.put("/api/v1/containers/" + ctr + "/groups/" + groupOf(dev)));
+        changes.put("bind", () -> bind(dev, proc));
+        changes.put("exit", () -> api.delete("/api/v1/address-spaces/" + proc));
+        changes.forEach((what, change) -> {
+            jdbc.update("update node set last_event_seq = last_event_seq - 1 where name = ?", node);
+            assertThat(seq()).as("behind before: " + what).isLessThan(maxSeq());
+            Response first = change.get();
+            Response done = first;
+            if (first.status() == 503) {
+                assertProblem(first, 503, "EVENT_LOG_REPAIRED");
+                done = change.get();
+            }
+            assertThat(done.status()).as("%s: %s, then %s", what, first, done).isBetween(200, 299);
+            assertThat(seq()).as("after: " + what).isEqualTo(maxSeq());
+        });
     }
 
     @Test

@@ -32,7 +32,10 @@ import tools.jackson.databind.JsonNode;
 @Import(CommitOutcomeTests.BreakableCommits.class)
 public abstract class CommitOutcomeTests extends ApiTest {
 
-    /** What the next commit does: null commits normally. */
+    /**
+     * What the next commit of a transaction that wrote does: null commits normally. With the prefix
+     * {@code any-}, the next commit of any transaction, a read-only one too.
+     */
     static final AtomicReference<String> NEXT_COMMIT = new AtomicReference<>();
 
     @AfterEach
@@ -66,10 +69,61 @@ public abstract class CommitOutcomeTests extends ApiTest {
         assertThat(bondsOf(dev)).hasSize(1);
     }
 
+    /**
+     * The engine is fed after a commit that reports success; a commit reported lost was fed nothing.
+     * When it did commit, the engine must not miss it: the node's engine state is reloaded from the
+     * database before the next DMA answer.
+     */
+    @Test
+    void aMapWhoseCommitWasLostInTransitTranslatesTheNextDma() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        assertThat(dmaOutcome(dev)).as("nothing mapped yet").isEqualTo("FAULT");
+
+        NEXT_COMMIT.set("commit-then-break");
+        assertUnknown(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))));
+
+        assertThat(dmaOutcome(dev)).as("the mapping was committed: DMA translates through it").isEqualTo("TRANSLATED");
+    }
+
+    @Test
+    void anUnmapWhoseCommitWasLostInTransitNoLongerTranslates() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        assertThat(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))).status()).isEqualTo(201);
+        assertThat(dmaOutcome(dev)).isEqualTo("TRANSLATED");
+
+        NEXT_COMMIT.set("commit-then-break");
+        assertUnknown(api.delete("/api/v1/containers/" + ctr + "/mappings?iova=0x10000&size=0x1000"));
+
+        assertThat(dmaOutcome(dev)).as("the unmap was committed: DMA faults").isEqualTo("FAULT");
+    }
+
+    @Test
+    void aMapWhoseCommitNeverArrivedStaysUntranslated() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        NEXT_COMMIT.set("break-before-commit");
+        assertUnknown(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))));
+        assertThat(dmaOutcome(dev)).as("nothing was committed").isEqualTo("FAULT");
+    }
+
+    private String dmaOutcome(String dev) {
+        Response r = api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "0x10000", "size", 8, "access", "READ")));
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+        return r.str("outcome");
+    }
+
     @Test
     void aReadIsNeverAnsweredWithAnUnknownOutcome() {
         String dev = dev(20, false);
-        NEXT_COMMIT.set("commit-then-break");
+        NEXT_COMMIT.set("any-commit-then-break");
         Response r = api.get("/api/v1/devices/" + dev);
         // a read-only transaction changed nothing, so whatever its commit did it is no UNKNOWN write
         assertThat(r.str("outcome")).as("%s", r).isNotEqualTo("UNKNOWN");
@@ -109,10 +163,26 @@ public abstract class CommitOutcomeTests extends ApiTest {
         }
 
         private static Connection breakable(Connection connection) {
+            // only a commit that has writes behind it breaks: the read-only lookups a change makes
+            // before it locks its node (NodeService) commit on connections of their own
+            boolean[] wrote = {false};
             return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                     (proxy, method, args) -> {
+                        if (method.getName().equals("prepareStatement") && args != null && args[0] instanceof String sql
+                                && sql.strip().toLowerCase(java.util.Locale.ROOT).matches("(insert|update|delete|merge)\\b.*")) {
+                            wrote[0] = true;
+                        }
+                        if (method.getName().equals("rollback")) {
+                            wrote[0] = false;
+                        }
                         if (method.getName().equals("commit")) {
-                            String mode = NEXT_COMMIT.getAndSet(null);
+                            boolean writes = wrote[0];
+                            wrote[0] = false;
+                            String mode = NEXT_COMMIT.get();
+                            if (mode == null || !(writes || mode.startsWith("any-")) || !NEXT_COMMIT.compareAndSet(mode, null)) {
+                                return invoke(connection, method, args);
+                            }
+                            mode = mode.replace("any-", "");
                             if ("break-before-commit".equals(mode)) {
                                 throw new SQLException("An I/O error occurred while sending to the backend", "08006");
                             }

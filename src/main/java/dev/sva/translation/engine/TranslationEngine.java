@@ -16,6 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Simulated IOMMUs of many nodes: answers DMA requests as an SMMUv3 / VT-d would, from state that the control plane
  * feeds it as commands of primitives (after each commit, and in bulk to rebuild at start).
  *
+ * <p>This class holds the state and the commands; its other sections live beside it: {@link Translator} (the data
+ * plane), {@link PageRequests} (iopf page requests, under the lock) and {@link IotlbTags} (tags and invalidation).
+ *
  * <h2>Control plane</h2>
  * Every command may be called from any thread; the engine serialises them on one lock. When a command returns, its
  * effect is visible to every translation that starts afterwards and every IOTLB invalidation it implies is complete
@@ -52,49 +55,31 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TranslationEngine {
 
-    /** Requests whose IOTLB lines a batch touches together, ahead of translating them. */
-    private static final int PREFETCH = 64;
     /** Unmaps covering more cached pages than this retag the space instead of invalidating page by page. */
     static final int TARGETED_MAX_PAGES = 64;
     static final int TAG_FIELD_BITS = 24;
     static final long TAG_FIELD_MASK = (1L << TAG_FIELD_BITS) - 1;
 
-    // route kinds cached in a DmaBatch
-    private static final int K_UNKNOWN = 0;
-    private static final int K_FAULT = 1;
-    private static final int K_IOVA = 2;
-    private static final int K_PASID = 3;
-
-    private static final int VTD_PASID_NONE = 0x45;
-    private static final int VTD_PASID_WIDTH = 0x46;
-    private static final int VTD_NOT_BOUND = 0x59;
-    private static final int VTD_ADDRESS_SIZE = 0x83;
-    private static final int VTD_TRANSLATION = 0x71;
-
-    private static final int ST_TRANSLATED = 0;
-    private static final int ST_PEER = 1;
-    private static final int ST_FAULT = 2;
-
-    private static final Access[] ACCESSES = Access.values();
-
     private final int iotlbEntries;
     /** Devices with fabric routes ({@link #routePeers}), by node id; guarded by {@link #lock}. */
     private final Map<Long, List<Device>> routed = new HashMap<>();
     private final int faultRingSize;
-    private final int tagLimit;
 
     private final Object lock = new Object();
     /** Incremented (under {@link #lock}) after every change of routing state. */
-    private volatile long epoch;
-    private volatile LongObjectTable<Device> devices = new LongObjectTable<>();
+    volatile long epoch;
+    volatile LongObjectTable<Device> devices = new LongObjectTable<>();
     private final Map<Long, Node> nodes = new ConcurrentHashMap<>();
     /** Pseudo-node that records faults of unknown requesters. */
-    private volatile Node unattributed;
+    volatile Node unattributed;
     private final Map<Long, Group> groups = new HashMap<>();
     private final Map<Long, Container> containers = new HashMap<>();
     private final Map<Long, AddressSpace> spaces = new HashMap<>();
-    private int nextTag = 1;
-    private long tagSerial;
+    /** The IOTLB tags of {@link #containers} and {@link #spaces}; guarded by {@link #lock}. */
+    private final IotlbTags tags;
+    /** Page requests of iopf bonds; pages in under {@link #lock}. */
+    /** The data plane: translates batches against the snapshot the writer publishes. */
+    private final Translator translator = new Translator(this, new PageRequests(lock));
     private final IntervalTree.Entries scratch = new IntervalTree.Entries();
 
     /**
@@ -116,7 +101,7 @@ public final class TranslationEngine {
         }
         this.iotlbEntries = iotlbEntriesPerNode;
         this.faultRingSize = faultRingSize;
-        this.tagLimit = 1 << tagBits;
+        this.tags = new IotlbTags(1 << tagBits, containers, spaces, nodes);
         this.unattributed = new Node(0, 0, null, new FaultRing(faultRingSize));
     }
 
@@ -371,35 +356,7 @@ public final class TranslationEngine {
      * @throws IllegalArgumentException if not page aligned
      */
     public void unmap(long containerId, long iova, long size) {
-        requireAligned(iova, size);
-        synchronized (lock) {
-            Container c = containers.get(containerId);
-            if (c == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
-                return;
-            }
-            long hi = lastOf(iova, size);
-            IntervalTree.Entries found = scratch;
-            found.clear();
-            IntervalTree.collect(c.root, iova, hi, found);
-            Object root = c.root;
-            long pages = 0;
-            int kept = 0;
-            for (int i = 0; i < found.size; i++) {
-                long s = found.start(i);
-                long l = found.last(i);
-                if (Long.compareUnsigned(s, iova) >= 0 && Long.compareUnsigned(l, hi) <= 0) {
-                    root = IntervalTree.remove(root, s);
-                    c.intervals--;
-                    pages += ((l - s) >>> 12) + 1;
-                    found.data[3 * kept] = s;
-                    found.data[3 * kept + 1] = l;
-                    kept++;
-                }
-            }
-            found.size = kept;
-            c.root = root;
-            invalidate(c, found, pages);
-        }
+        unmap(containers, containerId, iova, size, false);
     }
 
     /** Drops the container and its mappings; groups still attached are detached. */
@@ -414,7 +371,7 @@ public final class TranslationEngine {
                 dropIfUnused(g);
             }
             c.groups.clear();
-            retire(c);
+            tags.retire(c);
             epoch++;
         }
     }
@@ -426,7 +383,7 @@ public final class TranslationEngine {
             requireNode(nodeId);
             if (!spaces.containsKey(addressSpaceId)) {
                 AddressSpace as = new AddressSpace(addressSpaceId, nodeId);
-                as.tagged = nextTagged();
+                as.tagged = tags.next();
                 spaces.put(addressSpaceId, as);
             }
         }
@@ -454,46 +411,7 @@ public final class TranslationEngine {
      * @throws IllegalArgumentException if not page aligned
      */
     public void unmapRegion(long addressSpaceId, long va, long size) {
-        requireAligned(va, size);
-        synchronized (lock) {
-            AddressSpace as = spaces.get(addressSpaceId);
-            if (as == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
-                return;
-            }
-            long hi = lastOf(va, size);
-            IntervalTree.Entries found = scratch;
-            found.clear();
-            IntervalTree.collect(as.root, va, hi, found);
-            Object root = as.root;
-            long pages = 0;
-            int removed = 0;
-            for (int i = 0; i < found.size; i++) {
-                long s = found.start(i);
-                long l = found.last(i);
-                long p = found.payload(i);
-                root = IntervalTree.remove(root, s);
-                as.intervals--;
-                if (Long.compareUnsigned(s, va) < 0) {
-                    root = IntervalTree.insert(root, s, va - 1, p);
-                    as.intervals++;
-                }
-                if (Long.compareUnsigned(l, hi) > 0) {
-                    root = IntervalTree.insert(root, hi + 1, l, shift(p, hi + 1 - s));
-                    as.intervals++;
-                }
-                if ((p & PRESENT) != 0) {
-                    long rs = Long.compareUnsigned(s, va) < 0 ? va : s;
-                    long rl = Long.compareUnsigned(l, hi) > 0 ? hi : l;
-                    pages += ((rl - rs) >>> 12) + 1;
-                    found.data[3 * removed] = rs;
-                    found.data[3 * removed + 1] = rl;
-                    removed++;
-                }
-            }
-            found.size = removed;
-            as.root = root;
-            invalidate(as, found, pages);
-        }
+        unmap(spaces, addressSpaceId, va, size, true);
     }
 
     /** Process exit: the address space, its regions and every bond to it are gone. */
@@ -509,7 +427,7 @@ public final class TranslationEngine {
                 }
             }
             as.bonds = null;
-            retire(as);
+            tags.retire(as);
             epoch++;
         }
     }
@@ -559,15 +477,57 @@ public final class TranslationEngine {
         }
     }
 
+    /**
+     * Drops the node's state but keeps the node (its widths, fault records and counters): its devices with their
+     * bonds and fabric routes, its address spaces, every container one of its groups is attached to and the
+     * containers named in {@code containerIds}, and so the groups. The control plane then puts the node's state
+     * again from the database, when it cannot tell whether a change it did not feed was committed. A container
+     * with no group attached cannot be told apart by node here, so the caller names the node's containers.
+     */
+    public void forgetNodeState(long nodeId, long[] containerIds) {
+        synchronized (lock) {
+            List<Long> nodeDevices = new ArrayList<>();
+            java.util.Set<Long> nodeContainers = new java.util.HashSet<>();
+            for (long c : containerIds) {
+                nodeContainers.add(c);
+            }
+            devices.forEach(d -> {
+                if (d.state.node.id == nodeId) {
+                    nodeDevices.add(d.id);
+                    if (d.state.group.container != null) {
+                        nodeContainers.add(d.state.group.container.id);
+                    }
+                }
+            });
+            List<Long> nodeSpaces = new ArrayList<>();
+            for (AddressSpace as : spaces.values()) {
+                if (as.nodeId == nodeId) {
+                    nodeSpaces.add(as.id);
+                }
+            }
+            for (long d : nodeDevices) {
+                removeDevice(d);
+            }
+            for (long c : nodeContainers) {
+                removeContainer(c);
+            }
+            for (long as : nodeSpaces) {
+                removeAddressSpace(as);
+            }
+            routed.remove(nodeId);
+            epoch++;
+        }
+    }
+
     /** Drops every node, device, group, container, address space, bond, fault record and counter. */
     public void clear() {
         synchronized (lock) {
             routed.clear();
             for (Container c : containers.values()) {
-                retire(c);
+                tags.retire(c);
             }
             for (AddressSpace as : spaces.values()) {
-                retire(as);
+                tags.retire(as);
             }
             devices = new LongObjectTable<>();
             nodes.clear();
@@ -632,512 +592,73 @@ public final class TranslationEngine {
      * requests of the same node (at the latest when the batch ends).
      */
     public void translate(DmaBatch b) {
-        final int n = b.size();
-        final long[] devs = b.deviceId;
-        final int[] pasids = b.pasid;
-        final long[] addrs = b.address;
-        final long[] lens = b.length;
-        final byte[] accs = b.access;
-        final int[] status = b.status;
-        final long[] value = b.value;
-        b.segUsed = 0;
-        b.faultCount = 0;
-        b.faultFlushed = 0;
-        b.now = 0;
-        b.rNode = null;
-        // the cached route, in locals; refreshed only by resolve()
-        long rDevice = 0;
-        int rPasid = 0;
-        long rEpoch = -1;
-        int kind = K_UNKNOWN;
-        long[] peers = null;
-        long widthInv = 0;
-        Space space = null;
-        Iotlb tlb = null;
-        long hits = 0;
-        int runStart = 0; // first request not yet counted in b.acc
-        int prefetched = 0; // requests below this had their IOTLB line touched
-        for (int i = 0; i < n; i++) {
-            long dev = devs[i];
-            int pasid = pasids[i];
-            long e = epoch;
-            if (dev != rDevice || pasid != rPasid || e != rEpoch) {
-                // counters so far belong to the node being left, if resolve() switches
-                b.acc[NodeStats.HITS] += hits;
-                b.acc[NodeStats.TRANSLATIONS] += i - runStart;
-                hits = 0;
-                runStart = i;
-                resolve(b, dev, pasid, e);
-                rDevice = dev;
-                rPasid = pasid;
-                rEpoch = e;
-                kind = b.rKind;
-                peers = b.rPeers;
-                widthInv = b.rWidthInv;
-                space = b.rSpace;
-                tlb = b.rIotlb;
-            }
-            if (i >= prefetched && tlb != null) {
-                prefetched = Math.min(n, i + PREFETCH);
-                b.sink += prefetch(tlb, space.tagged, addrs, i, prefetched);
-            }
-            long addr = addrs[i];
-            if (kind == K_UNKNOWN) {
-                fault(b, i, FaultReason.UNKNOWN_DEVICE, FaultReason.VTD_NO_CONTEXT, addr);
-                continue;
-            }
-            if (peers != null && peer(b, i, peers, dev, addr)) {
-                continue;
-            }
-            if (kind == K_FAULT) {
-                fault(b, i, FaultReason.of(b.rReason), b.rVtd, addr);
-                continue;
-            }
-            long last = addr + lens[i] - 1;
-            if (Long.compareUnsigned(last, addr) < 0 || (last & widthInv) != 0) {
-                fault(b, i, FaultReason.ADDRESS_SIZE, VTD_ADDRESS_SIZE, addr);
-                continue;
-            }
-            int access = accs[i];
-            long cached = Iotlb.MISS;
-            int set = 0;
-            long key = 0;
-            long tagged = 0;
-            if (tlb != null) {
-                tagged = space.tagged;
-                long tag = tagged & TAG_FIELD_MASK;
-                long vpn = addr >>> 12;
-                if (tag != 0 && vpn < Iotlb.VPN_LIMIT) {
-                    key = tag << Iotlb.TAG_SHIFT | vpn;
-                    cached = tlb.lookup(key);
-                }
-            }
-            if (cached != Iotlb.MISS) {
-                if ((cached & (access + 1)) != 0) {
-                    if (((addr ^ last) >>> 12) == 0) {
-                        status[i] = ST_TRANSLATED | DmaBatch.HIT;
-                        value[i] = (cached & PAGE_MASK) | (addr & ~PAGE_MASK);
-                        hits++;
-                        continue;
-                    }
-                } else if (!b.rIopf) {
-                    hits++;
-                    fault(b, i, FaultReason.PERMISSION, vtdPermission(access), addr);
-                    status[i] |= DmaBatch.HIT;
-                    continue;
-                } else {
-                    cached = Iotlb.MISS; // an iopf bond turns this into a page request: take the slow path
-                }
-            }
-            int stamp = 1; // odd: nothing to fill (no IOTLB, an uncacheable address, or a multi-page hit)
-            if (cached != Iotlb.MISS) {
-                hits++;
-            } else {
-                b.acc[NodeStats.MISSES]++;
-                if (key != 0) {
-                    set = tlb.set(key);
-                    stamp = tlb.stamp(set); // before the walk: see Iotlb "Fills"
-                }
-            }
-            walk(b, i, space, addr, last, access, cached, tlb, set, key, stamp, tagged);
-        }
-        b.acc[NodeStats.HITS] += hits;
-        b.acc[NodeStats.TRANSLATIONS] += n - runStart;
-        finish(b);
-    }
-
-    /**
-     * Touches the IOTLB lines of requests {@code [from, to)} as if they had the current route (a guess that holds for
-     * batches grouped by requester, and costs only a wasted load otherwise), so that the translations that follow
-     * find them in cache. A full translation is ~80 instructions, so the reorder buffer holds two or three of them
-     * and their IOTLB misses would be taken almost one at a time; this loop is ~8 instructions per request, so dozens
-     * of misses are in flight together. (A load cannot retire before its data arrives, unlike a prefetch instruction,
-     * which Java does not offer: touching one request ahead per translation instead would stall just the same.)
-     */
-    private static long prefetch(Iotlb tlb, long tagged, long[] addrs, int from, int to) {
-        long tag = tagged & TAG_FIELD_MASK;
-        if (tag == 0) {
-            return 0;
-        }
-        long sink = 0;
-        for (int j = from; j < to; j++) {
-            sink += tlb.touch(tag << Iotlb.TAG_SHIFT | addrs[j] >>> 12);
-        }
-        return sink;
-    }
-
-    /** Resolves the route of (device, pasid) as of epoch {@code e} into {@code b}'s route fields. */
-    private void resolve(DmaBatch b, long dev, int pasid, long e) {
-        Device d = devices.get(dev);
-        b.rIotlb = null;
-        b.rSpace = null;
-        b.rIopf = false;
-        if (d == null) {
-            b.rKind = K_UNKNOWN;
-            b.rPeers = null;
-            switchNode(b, unattributed);
-            return;
-        }
-        DeviceState s = d.state;
-        Node node = s.node;
-        switchNode(b, node);
-        Group g = s.group;
-        long[] fabric = d.fabricPeers;
-        b.rPeers = fabric != null ? fabric : g.peerBars;
-        int config = node.config;
-        if (pasid < 0) {
-            Container c = g.container;
-            if (c == null) {
-                routeFault(b, FaultReason.BLOCKED, 0);
-                return;
-            }
-            b.rKind = K_IOVA;
-            b.rSpace = c;
-            b.rIotlb = node.iotlb;
-            b.rWidthInv = ~Node.widthMask(config & 0xff);
-            return;
-        }
-        if (s.pasidBits == 0) {
-            routeFault(b, FaultReason.PASID_UNSUPPORTED, VTD_PASID_NONE);
-        } else if (pasid >= 1 << s.pasidBits) {
-            routeFault(b, FaultReason.PASID_UNSUPPORTED, VTD_PASID_WIDTH);
-        } else {
-            Bond bond = d.bond(pasid);
-            if (bond == null) {
-                routeFault(b, FaultReason.PASID_NOT_BOUND, VTD_NOT_BOUND);
-            } else {
-                b.rKind = K_PASID;
-                b.rSpace = bond.space;
-                b.rIotlb = node.iotlb;
-                b.rIopf = bond.iopf;
-                b.rWidthInv = ~Node.widthMask((config >>> 8) & 0xff);
-            }
-        }
-    }
-
-    private static void routeFault(DmaBatch b, FaultReason reason, int vtd) {
-        b.rKind = K_FAULT;
-        b.rReason = reason.ordinal();
-        b.rVtd = vtd;
-    }
-
-    /** Makes {@code node} the one counted for, after handing the counters and faults so far to the previous one. */
-    private static void switchNode(DmaBatch b, Node node) {
-        Node old = b.rNode;
-        if (old != node) {
-            if (old != null) {
-                old.stats.drain(b.acc);
-                logFaults(b, old);
-            }
-            b.rNode = node;
-        }
-    }
-
-    /** Appends the faults not yet logged (all of {@code node}) to its fault log, with one reservation. */
-    private static void logFaults(DmaBatch b, Node node) {
-        int from = b.faultFlushed;
-        int to = b.faultCount;
-        if (from == to) {
-            return;
-        }
-        if (b.now == 0) {
-            b.now = System.currentTimeMillis();
-        }
-        FaultRing ring = node.faults;
-        int keep = Math.min(to - from, ring.capacity());
-        long n = ring.reserve(keep);
-        for (int j = to - keep; j < to; j++) {
-            int i = b.faultIndex[j];
-            int s = b.status[i];
-            ring.write(n++, FaultReason.of((s >>> DmaBatch.REASON_SHIFT) & 7), (s >>> DmaBatch.VTD_SHIFT) & 0xff,
-                    ACCESSES[b.access[i]], b.value[i], b.pasid[i], b.deviceId[i], b.now);
-        }
-        b.faultFlushed = to;
-    }
-
-    /** Fabric routing: delivers to the first peer BAR (lowest device id, then BAR order) holding {@code addr}. */
-    private static boolean peer(DmaBatch b, int i, long[] bars, long self, long addr) {
-        for (int k = 0; k < bars.length; k += 4) {
-            if (bars[k] != self && Long.compareUnsigned(addr, bars[k + 1]) >= 0
-                    && Long.compareUnsigned(addr, bars[k + 2]) <= 0) {
-                b.status[i] = ST_PEER | (int) bars[k + 3] << DmaBatch.BAR_SHIFT;
-                b.value[i] = addr - bars[k + 1];
-                b.peerDevice[i] = bars[k];
-                b.acc[NodeStats.PEER]++;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void fault(DmaBatch b, int i, FaultReason reason, int vtd, long address) {
-        b.status[i] = ST_FAULT | reason.ordinal() << DmaBatch.REASON_SHIFT | vtd << DmaBatch.VTD_SHIFT;
-        b.value[i] = address;
-        b.acc[NodeStats.FAULT0 + reason.ordinal()]++;
-        b.faultIndex[b.faultCount++] = i;
-    }
-
-    private static int vtdPermission(int access) {
-        return access == Access.WRITE.ordinal() ? 0x85 : 0x86;
-    }
-
-    /**
-     * The page walk: translates {@code [addr, last]} run by run through the space's intervals (O(intervals crossed),
-     * not O(pages)), the first page possibly from the IOTLB ({@code cached}), fills the IOTLB with the first page, and
-     * hands a failing PASID request with an iopf bond to {@link #pageRequest}.
-     */
-    private void walk(DmaBatch b, int i, Space space, long addr, long last, int access, long cached, Iotlb tlb,
-                      int set, long key, int stamp, long tagged) {
-        long need = access + 1;
-        boolean multi = ((addr ^ last) >>> 12) != 0;
-        int first = b.segUsed;
-        Object root = space.root;
-        IntervalTree.Cursor c = b.cursor;
-        long cur = addr;
-        long firstPa;
-        int hit = 0;
-        if (cached != Iotlb.MISS) {
-            // only multi-page accesses get here with a hit: single-page hits were answered by the caller
-            hit = DmaBatch.HIT;
-            firstPa = (cached & PAGE_MASK) | (addr & ~PAGE_MASK);
-            long pageLast = addr | ~PAGE_MASK;
-            b.addSegment(first, firstPa, pageLast - addr + 1);
-            cur = pageLast + 1;
-        } else {
-            firstPa = 0;
-        }
-        FaultReason reason = null;
-        while (reason == null) {
-            if (!IntervalTree.find(root, cur, c)) {
-                reason = FaultReason.TRANSLATION;
-            } else if ((c.payload & PRESENT) == 0) {
-                reason = FaultReason.TRANSLATION;
-            } else if ((c.payload & need) == 0) {
-                reason = FaultReason.PERMISSION;
-            } else {
-                long runLast = Long.compareUnsigned(c.last, last) < 0 ? c.last : last;
-                long pa = (c.payload & PAGE_MASK) + (cur - c.start);
-                if (cur == addr) {
-                    firstPa = pa;
-                    if (tlb != null) {
-                        tlb.fill(set, key, (pa & PAGE_MASK) | (c.payload & (READ | WRITE)), stamp, space, tagged);
-                    }
-                }
-                if (multi) {
-                    b.addSegment(first, pa, runLast - cur + 1);
-                }
-                if (runLast == last) {
-                    break;
-                }
-                cur = runLast + 1;
-            }
-        }
-        if (reason == null) {
-            b.status[i] = ST_TRANSLATED | hit | (multi ? DmaBatch.SEGMENTS : 0);
-            b.value[i] = firstPa;
-            if (multi) {
-                b.segFirst[i] = first;
-                b.segCount[i] = b.segUsed - first;
-            }
-            return;
-        }
-        b.segUsed = first;
-        if (b.rKind == K_PASID && b.rIopf) {
-            pageRequest(b, i, (AddressSpace) space, addr, last, access);
-            b.status[i] |= hit;
-            return;
-        }
-        fault(b, i, reason, reason == FaultReason.TRANSLATION ? VTD_TRANSLATION : vtdPermission(access), cur);
-        b.status[i] |= hit;
-    }
-
-    /**
-     * A page request group for one access (PCIe PRI, answered as {@code iommu_sva_handle_mm()} does): under the
-     * engine lock, walks the access again from its first byte against the current regions; each not-present run in a
-     * region that allows the access is paged in; the first page outside every region, or in a region that forbids
-     * the access, ends the group with INVALID (pages already brought in stay present).
-     */
-    private void pageRequest(DmaBatch b, int i, AddressSpace as, long addr, long last, int access) {
-        long need = access + 1;
-        boolean multi = ((addr ^ last) >>> 12) != 0;
-        int first = b.segUsed;
-        IntervalTree.Cursor c = b.cursor;
-        FaultReason reason = null;
-        long cur = addr;
-        long firstPa = 0;
-        synchronized (lock) {
-            while (true) {
-                if (!IntervalTree.find(as.root, cur, c)) {
-                    reason = FaultReason.TRANSLATION;
-                    break;
-                }
-                if ((c.payload & need) == 0) {
-                    reason = (c.payload & PRESENT) == 0 ? FaultReason.TRANSLATION : FaultReason.PERMISSION;
-                    break;
-                }
-                if ((c.payload & PRESENT) == 0) {
-                    long pageFirst = cur & PAGE_MASK;
-                    long lastPage = last | ~PAGE_MASK;
-                    pageIn(as, c.start, c.last, c.payload, pageFirst,
-                            Long.compareUnsigned(c.last, lastPage) < 0 ? c.last : lastPage);
-                    continue;
-                }
-                long runLast = Long.compareUnsigned(c.last, last) < 0 ? c.last : last;
-                long pa = (c.payload & PAGE_MASK) + (cur - c.start);
-                if (cur == addr) {
-                    firstPa = pa;
-                }
-                if (multi) {
-                    b.addSegment(first, pa, runLast - cur + 1);
-                }
-                if (runLast == last) {
-                    break;
-                }
-                cur = runLast + 1;
-            }
-        }
-        if (reason == null) {
-            b.acc[NodeStats.PR_SUCCESS]++;
-            b.status[i] = ST_TRANSLATED | DmaBatch.PR_SUCCESS | (multi ? DmaBatch.SEGMENTS : 0);
-            b.value[i] = firstPa;
-            if (multi) {
-                b.segFirst[i] = first;
-                b.segCount[i] = b.segUsed - first;
-            }
-            return;
-        }
-        b.segUsed = first;
-        b.acc[NodeStats.PR_INVALID]++;
-        fault(b, i, reason, reason == FaultReason.TRANSLATION ? VTD_TRANSLATION : vtdPermission(access), cur);
-        b.status[i] |= DmaBatch.PR_INVALID;
-    }
-
-    /**
-     * Makes pages {@code [from, to]} of the not-present fragment {@code [start, last] -> payload} present, merging
-     * them with present neighbours that continue them. Holds {@link #lock}.
-     */
-    private void pageIn(AddressSpace as, long start, long last, long payload, long from, long to) {
-        Object root = IntervalTree.remove(as.root, start);
-        int intervals = as.intervals - 1;
-        if (from != start) {
-            root = IntervalTree.insert(root, start, from - 1, payload);
-            intervals++;
-        }
-        if (to != last) {
-            root = IntervalTree.insert(root, to + 1, last, shift(payload, to + 1 - start));
-            intervals++;
-        }
-        long p = shift(payload, from - start) | PRESENT;
-        long s = from;
-        long l = to;
-        IntervalTree.Cursor c = new IntervalTree.Cursor();
-        if (s != 0 && IntervalTree.find(root, s - 1, c) && continues(c, s, p)) {
-            root = IntervalTree.remove(root, c.start);
-            intervals--;
-            s = c.start;
-            p = c.payload;
-        }
-        if (l != -1L && IntervalTree.find(root, l + 1, c) && c.start == l + 1
-                && continues(s, l, p, c.start, c.payload)) {
-            root = IntervalTree.remove(root, c.start);
-            intervals--;
-            l = c.last;
-        }
-        as.root = IntervalTree.insert(root, s, l, p);
-        as.intervals = intervals + 1;
-    }
-
-    /** The fragment {@code c} ends right before {@code s} and continues into payload {@code p}. */
-    private static boolean continues(IntervalTree.Cursor c, long s, long p) {
-        return c.last == s - 1 && continues(c.start, c.last, c.payload, s, p);
-    }
-
-    private static boolean continues(long s1, long l1, long p1, long s2, long p2) {
-        return (p1 & FLAGS) == (p2 & FLAGS) && (p1 & PAGE_MASK) + (s2 - s1) == (p2 & PAGE_MASK);
-    }
-
-    /** Ends a batch: hands its remaining counters and faults to the node of its last requests. */
-    private static void finish(DmaBatch b) {
-        if (b.rNode != null) {
-            b.rNode.stats.drain(b.acc);
-            logFaults(b, b.rNode);
-        }
+        translator.translate(b);
     }
 
     // =================================================================== writer helpers (hold the lock)
 
     private Container newContainer(long id) {
         Container c = new Container(id);
-        c.tagged = nextTagged();
+        c.tagged = tags.next();
         return c;
     }
 
-    /** Drops every cached translation of the space: O(1), by moving it to a fresh tag. */
-    private void retag(Space s) {
-        s.tagged = nextTagged();
-    }
-
-    /** Makes a removed space untranslatable and uncached (tag 0). */
-    private void retire(Space s) {
-        s.root = IntervalTree.EMPTY;
-        s.intervals = 0;
-        s.tagged = ++tagSerial << TAG_FIELD_BITS;
-    }
-
-    private long nextTagged() {
-        if (nextTag >= tagLimit) {
-            wrapTags();
-        }
-        int tag = nextTag < tagLimit ? nextTag++ : 0;
-        return ++tagSerial << TAG_FIELD_BITS | tag;
-    }
-
-    /** Tag space exhausted: uncache every space, empty every IOTLB, then hand out tags from 1 again. */
-    private void wrapTags() {
-        List<Space> live = new ArrayList<>(containers.size() + spaces.size());
-        live.addAll(containers.values());
-        live.addAll(spaces.values());
-        for (Space s : live) {
-            s.tagged = ++tagSerial << TAG_FIELD_BITS;
-        }
-        for (Node node : nodes.values()) {
-            if (node.iotlb != null) {
-                node.iotlb.invalidateAll();
+    /** Unmaps {@code [start, start + size)} from the space {@code id} of {@code of}, if it exists; see {@link #unmapWalk}. */
+    private void unmap(Map<Long, ? extends Space> of, long id, long start, long size, boolean split) {
+        requireAligned(start, size);
+        synchronized (lock) {
+            Space sp = of.get(id);
+            if (sp == null || size == 0) { // sizes are unsigned: 2^63 and above are negative longs
+                return;
             }
-        }
-        nextTag = 1;
-        for (Space s : live) {
-            int tag = nextTag < tagLimit ? nextTag++ : 0;
-            s.tagged = ++tagSerial << TAG_FIELD_BITS | tag;
+            unmapWalk(sp, start, lastOf(start, size), split);
         }
     }
 
     /**
-     * Invalidates the IOTLB entries of the {@code ranges} (start, last pairs in {@link IntervalTree.Entries}) just
-     * removed from the space: page by page in every node that may cache it, or by retagging when there are many.
+     * The one unmap walk, of a container (VFIO: {@code split=false}, only the intervals wholly inside
+     * {@code [lo, hi]} go; the control plane guarantees none is cut) and of an address space (munmap:
+     * {@code split=true}, every interval touched loses its part inside, keeping its head and tail). The new root is
+     * published before the IOTLB entries of the removed present pages are invalidated. Writer only.
      */
-    private void invalidate(Space s, IntervalTree.Entries ranges, long pages) {
-        int tag = s.tag();
-        if (pages == 0 || tag == 0) {
-            return;
-        }
-        if (pages > TARGETED_MAX_PAGES) {
-            retag(s);
-            return;
-        }
-        for (Node node : s.nodes) {
-            Iotlb tlb = node.iotlb;
-            if (tlb == null) {
+    private void unmapWalk(Space sp, long lo, long hi, boolean split) {
+        IntervalTree.Entries found = scratch;
+        found.clear();
+        IntervalTree.collect(sp.root, lo, hi, found);
+        Object root = sp.root;
+        long pages = 0;
+        int removed = 0;
+        for (int i = 0; i < found.size; i++) {
+            long s = found.start(i);
+            long l = found.last(i);
+            long p = found.payload(i);
+            boolean head = Long.compareUnsigned(s, lo) < 0;
+            boolean tail = Long.compareUnsigned(l, hi) > 0;
+            if (!split && (head || tail)) {
                 continue;
             }
-            for (int r = 0; r < ranges.size; r++) {
-                long vpn = ranges.start(r) >>> 12;
-                long lastVpn = ranges.last(r) >>> 12;
-                for (; Long.compareUnsigned(vpn, lastVpn) <= 0 && vpn < Iotlb.VPN_LIMIT; vpn++) {
-                    tlb.invalidate(Iotlb.key(tag, vpn));
-                }
+            root = IntervalTree.remove(root, s);
+            sp.intervals--;
+            if (head) {
+                root = IntervalTree.insert(root, s, lo - 1, p);
+                sp.intervals++;
+            }
+            if (tail) {
+                root = IntervalTree.insert(root, hi + 1, l, shift(p, hi + 1 - s));
+                sp.intervals++;
+            }
+            if ((p & PRESENT) != 0) {
+                long rs = head ? lo : s;
+                long rl = tail ? hi : l;
+                pages += ((rl - rs) >>> 12) + 1;
+                found.data[3 * removed] = rs;
+                found.data[3 * removed + 1] = rl;
+                removed++;
             }
         }
+        found.size = removed;
+        sp.root = root;
+        tags.invalidate(sp, found, pages);
     }
 
     private void dropIfUnused(Group g) {
@@ -1198,7 +719,7 @@ public final class TranslationEngine {
     }
 
     /** The payload of the same fragment advanced by {@code delta} bytes (page multiple). */
-    private static long shift(long payload, long delta) {
+    static long shift(long payload, long delta) {
         return ((payload & PAGE_MASK) + delta) | (payload & FLAGS);
     }
 

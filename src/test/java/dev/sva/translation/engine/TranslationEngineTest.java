@@ -748,4 +748,44 @@ class TranslationEngineTest {
             assertThatThrownBy(() -> b.add(DEV, -1, 0, 1, READ)).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Nested
+    class ForgettingANodesState {
+
+        static final long OTHER_NODE = 2;
+        static final long OTHER_DEV = 20;
+        static final long OTHER_GROUP = 120;
+        static final long OTHER_CONTAINER = 220;
+        static final long IDLE_CONTAINER = 230;
+
+        @Test
+        void dropsTheNodesDevicesContainersAndSpacesButKeepsItsFaultsAndOtherNodes() {
+            engine.map(CONTAINER, 0x10000, 0x1000, PA, true, true);
+            engine.map(IDLE_CONTAINER, 0x10000, 0x1000, PA, true, true);
+            engine.mapRegion(MM, 0x20000, 0x1000, PA, true, true, true);
+            engine.bind(DEV, PASID, MM, false);
+            engine.putNode(OTHER_NODE, 20, 48, 48);
+            engine.putDevice(OTHER_NODE, OTHER_DEV, OTHER_GROUP, 8, false, NO_BARS, NO_LONGS, NO_LONGS);
+            engine.attachGroup(OTHER_GROUP, OTHER_CONTAINER);
+            engine.map(OTHER_CONTAINER, 0x10000, 0x1000, PA, true, true);
+            assertFault(dma(0x50000, 8, READ), FaultReason.TRANSLATION, 0x71, 0x50000);
+            assertTranslated(dma(0x10000, 8, READ), PA);
+
+            engine.forgetNodeState(NODE, new long[] {IDLE_CONTAINER});
+
+            assertThat(dma(0x10000, 8, READ).fault().reason()).as("the device is gone").isEqualTo(FaultReason.UNKNOWN_DEVICE);
+            assertThat(engine.recentFaults(NODE, 0, 10)).as("the node's fault records are kept").hasSize(1);
+            assertTranslated(engine.translate(OTHER_DEV, -1, 0x10000, 8, READ), PA);
+            // put again: nothing of the old state is left to collide with
+            engine.putDevice(NODE, DEV, GROUP, 8, true, NO_BARS, NO_LONGS, NO_LONGS);
+            engine.attachGroup(GROUP, CONTAINER);
+            assertFault(dma(0x10000, 8, READ), FaultReason.TRANSLATION, 0x71, 0x10000);
+            engine.map(CONTAINER, 0x10000, 0x1000, PA, true, true);
+            engine.map(IDLE_CONTAINER, 0x10000, 0x1000, PA, true, true);
+            engine.putAddressSpace(NODE, MM);
+            engine.mapRegion(MM, 0x20000, 0x1000, PA, true, true, true);
+            assertTranslated(dma(0x10000, 8, READ), PA);
+            assertThat(sva(0x20000, 8, READ).fault().reason()).as("the bond is gone").isEqualTo(FaultReason.PASID_NOT_BOUND);
+        }
+    }
 }

@@ -18,26 +18,31 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The wire format of {@code POST /dma/batch}, streamed: requests are parsed token by token straight
- * into a {@link DmaBatch}, and results are written from its arrays, so a batch builds no object per
- * item on either side. The JSON is the same as {@code DmaController.BatchRequest} in and
- * {@code DmaController.BatchResultView} out; every refusal names its field ({@code requests[3].size}).
+ * The wire format of {@code POST /dma} and {@code POST /dma/batch}, and the one place their requests are
+ * validated and their answers written. A request (alone, or as an element of a batch) becomes one entry of
+ * a {@link DmaBatch}, the engine's request; the answer is written from the batch's arrays. The batch is
+ * streamed: parsed token by token and written from the arrays, so it builds no object per item on either
+ * side. The JSON is {@code DmaController.DmaRequest}/{@code BatchRequest} in and
+ * {@code DmaController.DmaResultView}/{@code BatchResultView} out; every refusal names its field
+ * ({@code requests[3].size} in a batch, {@code size} alone).
  */
-final class DmaBatchJson {
+final class DmaJson {
 
-    /** Validates one request's fields and adds it to the batch; {@code at} prefixes field names. */
-    interface Sink {
-        void add(String at, String deviceId, Integer pasid, String address, Object size, Access access);
-    }
+    /** The largest access one request may make: 16 MiB, 4,096 pages. */
+    static final long MAX_ACCESS = 16L << 20;
+    static final int MAX_BATCH = 10_000;
+    private static final int MAX_PASID = (1 << 20) - 1;
+    /** The requester key of an id the service never issued: no device has it. */
+    static final long NO_DEVICE = 0;
 
     private final JsonMapper json;
 
-    DmaBatchJson(JsonMapper json) {
+    DmaJson(JsonMapper json) {
         this.json = json;
     }
 
-    /** Reads {@code {"requests": [...]}} into {@code sink}; at most {@code max} requests. */
-    void read(InputStream in, int max, Sink sink) {
+    /** Reads {@code {"requests": [...]}} into {@code batch}, validating each; at most {@link #MAX_BATCH} requests. */
+    void readBatch(InputStream in, DmaBatch batch) {
         try (JsonParser p = json.createParser(in)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw Problems.invalid("body", "must be a JSON object {\"requests\": [...]}");
@@ -55,14 +60,14 @@ final class DmaBatchJson {
                 seen = true;
                 int i = 0;
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    if (i == max) {
-                        throw Problems.invalid("requests", "must hold 1 to " + max + " requests");
+                    if (i == MAX_BATCH) {
+                        throw Problems.invalid("requests", "must hold 1 to " + MAX_BATCH + " requests");
                     }
-                    readRequest(p, "requests[" + i + "].", sink);
+                    readRequest(p, "requests[" + i + "].", batch);
                     i++;
                 }
                 if (i == 0) {
-                    throw Problems.invalid("requests", "must hold 1 to " + max + " requests");
+                    throw Problems.invalid("requests", "must hold 1 to " + MAX_BATCH + " requests");
                 }
             }
             if (!seen) {
@@ -76,7 +81,7 @@ final class DmaBatchJson {
         }
     }
 
-    private static void readRequest(JsonParser p, String at, Sink sink) {
+    private static void readRequest(JsonParser p, String at, DmaBatch batch) {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw Problems.invalid(at.substring(0, at.length() - 1), "must be an object");
         }
@@ -106,7 +111,7 @@ final class DmaBatchJson {
                 default -> throw Problems.invalid(at + name, "is not a known field");
             }
         }
-        sink.add(at, deviceId, pasid, address, size, access);
+        add(batch, at, deviceId, pasid, address, size, access);
     }
 
     private static String string(JsonParser p, JsonToken t, String field) {
@@ -117,6 +122,58 @@ final class DmaBatchJson {
             throw Problems.invalid(field, "must be a string");
         }
         return p.getString();
+    }
+
+    /**
+     * Validates one request and appends it to {@code batch}; {@code at} prefixes the field named in a refusal
+     * ({@code ""} alone, {@code "requests[3]."} in a batch).
+     */
+    static void add(DmaBatch batch, String at, String deviceId, Integer pasidOrNull, String addressText, Object sizeValue,
+                    Access access) {
+        if (deviceId == null) {
+            throw Problems.invalid(at + "deviceId", "is required");
+        }
+        long device = requester(deviceId);
+        int pasid = -1;
+        if (pasidOrNull != null) {
+            if (pasidOrNull < 0 || pasidOrNull > MAX_PASID) {
+                throw Problems.invalid(at + "pasid", "must be between 0 and " + MAX_PASID + " (20 bits), or absent");
+            }
+            pasid = pasidOrNull;
+        }
+        long address = Address.parse(at + "address", addressText);
+        long size = sizeValue == null ? 1 : Address.parseSize(at + "size", sizeValue);
+        if (size < 1 || size > MAX_ACCESS) {
+            throw Problems.invalid(at + "size", "must be between 1 and " + MAX_ACCESS + " bytes");
+        }
+        if (Long.compareUnsigned(address + size - 1, address) < 0) {
+            throw Problems.invalid(at + "size", "address + size wraps past 2^64", "EOVERFLOW");
+        }
+        if (access == null) {
+            throw Problems.invalid(at + "access", "is required: READ or WRITE");
+        }
+        batch.add(device, pasid, address, size, access);
+    }
+
+    /**
+     * The engine's key of the requester. Ids are opaque: a string the service never issued names no
+     * device, exactly like an id of a device since unplugged, so both fault UNKNOWN_DEVICE rather than
+     * one of them being a 400. Key 0 is never a device's (their sequence starts at 1).
+     */
+    static long requester(String deviceId) {
+        try {
+            return Ids.DEVICE.parse(deviceId);
+        } catch (RuntimeException e) {
+            return NO_DEVICE;
+        }
+    }
+
+    static boolean spansPages(long address, long size) {
+        return (address & Address.PAGE_MASK) + size > Address.PAGE_SIZE;
+    }
+
+    static String hex(int code) {
+        return String.format("0x%02x", code);
     }
 
     private static int smallInt(JsonParser p, JsonToken t, String field) {
@@ -140,8 +197,15 @@ final class DmaBatchJson {
         throw Problems.invalid(field, "must be an integer or a hex string such as \"0x1000\"");
     }
 
+    /** Writes the answer to request {@code i} of the translated batch alone: the body of {@code POST /dma}. */
+    void writeResult(DmaBatch b, int i, OutputStream out) {
+        try (JsonGenerator g = json.createGenerator(out)) {
+            writeResult(g, b, i);
+        }
+    }
+
     /** Writes {@code {"results": [...]}} for every request of the translated batch, in order. */
-    void write(DmaBatch b, OutputStream out) {
+    void writeBatch(DmaBatch b, OutputStream out) {
         try (JsonGenerator g = json.createGenerator(out)) {
             g.writeStartObject();
             g.writeName("results");
@@ -166,7 +230,7 @@ final class DmaBatchJson {
             g.writeNull();
         }
         g.writeName("segments");
-        if (outcome == Outcome.TRANSLATED && DmaController.spansPages(b.address(i), b.size(i))) {
+        if (outcome == Outcome.TRANSLATED && spansPages(b.address(i), b.size(i))) {
             g.writeStartArray();
             for (int k = 0; k < b.segmentCount(i); k++) {
                 g.writeStartObject();
@@ -215,12 +279,12 @@ final class DmaBatchJson {
             g.writeName("smmuEvent");
             g.writeString(reason.smmuEvent());
             g.writeName("smmuCode");
-            g.writeString(DmaController.hex(reason.smmuCode()));
+            g.writeString(hex(reason.smmuCode()));
             g.writeName("vtdReason");
             if (vtd < 0) {
                 g.writeNull();
             } else {
-                g.writeString(DmaController.hex(vtd));
+                g.writeString(hex(vtd));
             }
             g.writeName("address");
             g.writeString(Address.format(b.faultAddress(i)));

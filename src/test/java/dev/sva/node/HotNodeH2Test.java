@@ -1,0 +1,4 @@
+package dev.sva.node;
+
+class HotNodeH2Test extends HotNodeTests {
+}

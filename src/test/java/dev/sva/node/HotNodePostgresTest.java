@@ -1,0 +1,7 @@
+package dev.sva.node;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class HotNodePostgresTest extends HotNodeTests {
+}
