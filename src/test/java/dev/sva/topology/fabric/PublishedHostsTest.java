@@ -142,4 +142,33 @@ class PublishedHostsTest {
         assertThat(e.divergences()).isEmpty();
         assertThat(e.warnings()).noneMatch(w -> Warning.HOST_REPORT_MISMATCH.equals(w.kind()));
     }
+
+    /**
+     * Lenovo ThinkPad X13s (Qualcomm SC8280XP, arm64, SMMUv3), {@code sudo lspci -vvv} posted by Steev Klimaszewski to
+     * linux-pci/linux-arm-msm on 2026-06-29 (hosts/lenovo-x13s/SOURCE.md). Three PCI domains, each a root port with
+     * no ACS capability at all; two have a device below (NVMe, Wi-Fi), one has its link down. The shape "a root port
+     * without ACS merges its endpoint": pci_acs_path_enabled() fails at the port (pci_acs_flags_enabled() without a
+     * capability), so the endpoint joins the port's group (pci_device_group() step 2).
+     */
+    @Test
+    void lenovoX13sRootPortsWithoutAcsMergeTheirEndpointsAsTheHostReports() {
+        ParsedListing p = LspciParser.parse(listing("lenovo-x13s"));
+        assertThat(p.functions()).hasSize(5);
+        assertThat(p.warnings()).isEmpty();
+        assertThat(p.functions()).filteredOn(fn -> fn.type() == PortType.ROOT_PORT)
+                .hasSize(3).allSatisfy(fn -> assertThat(fn.acs()).isNull());
+
+        Derivation d = GroupDerivation.derive(Fabric.of(p.functions()));
+        assertThat(show(d.groups().stream().map(DerivedGroup::members).toList())).isEqualTo(show(p.hostGroups()))
+                .containsExactly("0002:00:00.0 0002:01:00.0", "0004:00:00.0", "0006:00:00.0 0006:01:00.0");
+        assertThat(d.groupOf(a("0002:01:00.0")).orElseThrow().reasons()).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.kind()).isEqualTo(ReasonKind.ACS_PATH);
+                    assertThat(r.bdf()).isEqualTo(a("0002:00:00.0"));
+                });
+        Enforced e = HostReport.enforce(d, p.hostGroups());
+        assertThat(e.divergences()).isEmpty();
+        // Listed without -nn: no ids, so no quirk could isolate the ports; the host agrees none did.
+        assertThat(p.functions()).allSatisfy(fn -> assertThat(fn.vendorId()).isNull());
+    }
 }
