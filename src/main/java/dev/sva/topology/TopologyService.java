@@ -31,7 +31,6 @@ import dev.sva.topology.fabric.PasidPath;
 import dev.sva.topology.fabric.PasidPaths;
 import dev.sva.topology.fabric.PciAddress;
 import dev.sva.topology.fabric.PciFunction;
-import dev.sva.topology.fabric.PeerPath;
 import dev.sva.topology.fabric.Routing;
 import dev.sva.topology.fabric.Warning;
 import java.util.ArrayList;
@@ -188,23 +187,36 @@ public class TopologyService {
     record PeerRoute(long deviceId, long[] peers, int[] bars) {
     }
 
-    /** The routes of every device of a fabric ({@link Routing#reachablePeers}), by device key. */
+    /**
+     * The routes of every device of a fabric ({@link Routing}), by device key. One routing table serves every device,
+     * so the whole fabric costs O(functions × depth + routes), not a subtree walk per device.
+     */
     static List<PeerRoute> routes(Fabric fabric, Map<PciAddress, Device> byBdf) {
-        List<PeerRoute> out = new ArrayList<>();
+        List<PeerRoute> out = new ArrayList<>(byBdf.size());
+        Routing.Table table = Routing.table(fabric);
         for (Map.Entry<PciAddress, Device> e : byBdf.entrySet()) {
-            List<PeerPath> paths = Routing.reachablePeers(fabric, e.getKey());
-            List<long[]> pairs = new ArrayList<>();
-            for (PeerPath p : paths) {
-                Device peer = byBdf.get(p.peer());
-                if (peer != null) {
-                    pairs.add(new long[]{peer.id(), p.bar()});
+            if (fabric.function(e.getKey()).isEmpty()) {
+                continue;
+            }
+            int n = 0;
+            List<PciFunction> reached = table.reachableFunctions(e.getKey());
+            for (PciFunction p : reached) {
+                if (byBdf.containsKey(p.address())) {
+                    n += p.bars().size();
                 }
             }
-            long[] peers = new long[pairs.size()];
-            int[] bars = new int[pairs.size()];
-            for (int i = 0; i < pairs.size(); i++) {
-                peers[i] = pairs.get(i)[0];
-                bars[i] = (int) pairs.get(i)[1];
+            long[] peers = new long[n];
+            int[] bars = new int[n];
+            int i = 0;
+            for (PciFunction p : reached) {
+                Device peer = byBdf.get(p.address());
+                if (peer == null) {
+                    continue;
+                }
+                for (dev.sva.topology.fabric.Bar b : p.bars()) {
+                    peers[i] = peer.id();
+                    bars[i++] = b.index();
+                }
             }
             out.add(new PeerRoute(e.getValue().id(), peers, bars));
         }
