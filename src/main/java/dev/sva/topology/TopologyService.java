@@ -167,7 +167,7 @@ public class TopologyService {
         for (PeerRoute r : routes(fabric, byBdf)) {
             publisher.publishEvent(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
         }
-        store.save(node.id(), analysis.source(), fabric.functions(), analysis.hostGroups());
+        store.save(node.id(), analysis.source(), fabric.functions(), analysis.hostGroups(), analysis.inputWarnings());
         node.manageTopology();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("functions", fabric.functions().size());
