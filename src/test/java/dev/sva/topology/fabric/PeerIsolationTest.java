@@ -30,7 +30,7 @@ class PeerIsolationTest {
     static Stream<Arguments> fabrics() {
         Stream<Arguments> random = Stream.iterate(0L, s -> s + 1).limit(300)
                 .map(s -> Arguments.of("seed " + s, RandomFabrics.generate(s)));
-        Stream<Arguments> hosts = Stream.of("nxp-ls1028a", "asus-z790-tb4", "lenovo-x13s")
+        Stream<Arguments> hosts = Stream.of("nxp-ls1028a", "asus-z790-tb4", "lenovo-x13s", "imac-comet-lake")
                 .map(h -> Arguments.of(h, LspciParser.parse(listing(h)).functions()));
         return Stream.concat(hosts, random);
     }

@@ -171,4 +171,44 @@ class PublishedHostsTest {
         // Listed without -nn: no ids, so no quirk could isolate the ports; the host agrees none did.
         assertThat(p.functions()).allSatisfy(fn -> assertThat(fn.vendorId()).isNull());
     }
+
+    /**
+     * An iMac (Comet Lake / Z490, Radeon Pro 5500 behind its own switch, Apple T2, a Titan Ridge Thunderbolt 3 switch),
+     * {@code lspci -nnvv} without root posted by Atharva Tiwari to linux-pci/linux-usb on 2026-01-08
+     * (hosts/imac-comet-lake/SOURCE.md). Its shapes: a CPU root port without ACS merging a VGA + audio pair and the
+     * GPU's switch ports into one group; a Thunderbolt switch with every port isolated; multifunction slots grouped.
+     * lspci could not show ACS; the exact comparison supplies Linux's ACS on every port but the CPU's x16 port
+     * (8086:1901), which has no ACS capability — two hardware facts the listing hides, named here, not guessed.
+     */
+    @Test
+    void imacWithAGpuBehindARootPortWithoutAcsReproducesEveryHostGroup() {
+        ParsedListing p = LspciParser.parse(listing("imac-comet-lake"));
+        assertThat(p.functions()).hasSize(33);
+        assertThat(p.hostGroups()).hasSize(21);
+        Fabric listed = Fabric.of(p.functions());
+        assertThat(listed.function(a("0000:01:00.0")).orElseThrow().type()).isEqualTo(PortType.UPSTREAM_PORT);
+        assertThat(listed.function(a("0000:02:00.0")).orElseThrow().type()).isEqualTo(PortType.DOWNSTREAM_PORT);
+        // As listed (ACS unknown, taken as absent): never finer than the host, every disagreement HOST_FINER.
+        Enforced asListed = HostReport.enforce(GroupDerivation.derive(listed), p.hostGroups());
+        assertThat(asListed.divergences()).isNotEmpty().allMatch(v -> v.kind() == DivergenceKind.HOST_FINER);
+
+        Acs linuxEnabled = new Acs(java.util.EnumSet.of(AcsFlag.SV, AcsFlag.TB, AcsFlag.RR, AcsFlag.CR, AcsFlag.UF),
+                java.util.EnumSet.of(AcsFlag.SV, AcsFlag.RR, AcsFlag.CR, AcsFlag.UF));
+        List<PciFunction> assumed = p.functions().stream()
+                .map(fn -> (fn.type() == PortType.ROOT_PORT || fn.type() == PortType.UPSTREAM_PORT
+                        || fn.type() == PortType.DOWNSTREAM_PORT) && !Integer.valueOf(0x1901).equals(fn.deviceId())
+                        ? fn.withAcs(linuxEnabled).withAcsUnknown(false) : fn)
+                .toList();
+        Derivation d = GroupDerivation.derive(Fabric.of(assumed));
+        assertThat(show(d.groups().stream().map(DerivedGroup::members).toList())).isEqualTo(show(p.hostGroups()));
+        assertThat(show(p.hostGroups())).contains(
+                "0000:00:01.0 0000:01:00.0 0000:02:00.0 0000:03:00.0 0000:03:00.1",
+                "0000:04:00.0 0000:04:00.1 0000:04:00.2 0000:04:00.3", "0000:08:01.0", "0000:0a:00.0");
+        // The GPU joins the CPU port's group because the port fails pci_acs_path_enabled(), step 2.
+        assertThat(d.groupOf(a("0000:03:00.0")).orElseThrow().reasons()).anySatisfy(r -> {
+            assertThat(r.kind()).isEqualTo(ReasonKind.ACS_PATH);
+            assertThat(r.bdf()).isEqualTo(a("0000:00:01.0"));
+        });
+        assertThat(HostReport.enforce(d, p.hostGroups()).divergences()).isEmpty();
+    }
 }
