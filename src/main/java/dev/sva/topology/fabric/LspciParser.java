@@ -373,9 +373,9 @@ public final class LspciParser {
          * grouping than the host's. A bridge bound to {@code pcieport} is a PCIe port all the same:
          * {@code pcie_portdrv_probe()} ({@code drivers/pci/pcie/portdrv.c}) refuses any device that is not a PCIe root,
          * upstream or downstream port (or an RC event collector, which has no bridge header). Its type follows from
-         * where it sits, as {@code pci_setup_device()} / {@code set_pcie_port_type()} would read it: on a root bus a root
-         * port; below an upstream port a downstream port; below a root or downstream port an upstream port. Parents
-         * come first in BDF order, so one pass suffices. Its ACS stays unknown (and is warned about).
+         * where it sits, as {@code set_pcie_port_type()} would read it: on a root bus a root port; below an upstream port a
+         * downstream port; below a root or downstream port an upstream port. Parents come first in BDF order, so one
+         * pass suffices. Its ACS stays unknown (and is warned about).
          */
         private void inferDeniedPortTypes() {
             Map<Integer, Block> bySecondary = new HashMap<>();
@@ -384,7 +384,9 @@ public final class LspciParser {
                     bySecondary.putIfAbsent((b.address.domain() << 8) | b.secondary, b);
                 }
             }
-            for (Block b : blocks.values()) {
+            List<Block> inOrder = new ArrayList<>(blocks.values());
+            inOrder.sort((x, y) -> x.address.compareTo(y.address)); // parents first, whatever order the text has
+            for (Block b : inOrder) {
                 if (b.express != null || !b.accessDenied || b.primary == null || !"pcieport".equals(b.driver)) {
                     continue;
                 }
