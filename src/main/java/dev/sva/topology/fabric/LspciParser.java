@@ -373,9 +373,10 @@ public final class LspciParser {
          * grouping than the host's. A bridge bound to {@code pcieport} is a PCIe port all the same:
          * {@code pcie_portdrv_probe()} ({@code drivers/pci/pcie/portdrv.c}) refuses any device that is not a PCIe root,
          * upstream or downstream port (or an RC event collector, which has no bridge header). Its type follows from
-         * where it sits, as {@code set_pcie_port_type()} would read it: on a root bus a root port; below an upstream port a
-         * downstream port; below a root or downstream port an upstream port. Parents come first in BDF order, so one
-         * pass suffices. Its ACS stays unknown (and is warned about).
+         * where it sits, by the rule {@code set_pcie_port_type()} ({@code drivers/pci/probe.c}) uses to correct a
+         * misreported type: on a root bus a root port; below an upstream port a downstream port; below a root or
+         * downstream port an upstream port. Parents are read first, so one pass suffices. Its ACS stays unknown (and is
+         * warned about).
          */
         private void inferDeniedPortTypes() {
             Map<Integer, Block> bySecondary = new HashMap<>();
