@@ -52,16 +52,22 @@ public class EventLog {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
+        // The row is built now (time, data, and whatever else describes the request) and written once its seq is
+        // known: at once, or at the end of a batch.
+        java.time.Instant at = Timestamps.now();
+        String body = json.writeValueAsString(data);
+        java.util.function.LongConsumer write = seq -> entityManager.persist(new Event(node.id(), seq, at, type,
+                subjectKind, subjectId, body));
         Batch batch = (Batch) TransactionSynchronizationManager.getResource(BATCH);
         if (batch != null && batch.nodeId == node.id()) {
-            batch.events.add(new Buffered(Timestamps.now(), type, subjectKind, subjectId, json.writeValueAsString(data)));
+            batch.writes.add(write);
+            batch.types.add(type);
             return;
         }
         nodes.advanceEventSeq(node.id());
         long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
         node.eventSeqAdvancedTo(seq);
-        entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
-                json.writeValueAsString(data)));
+        write.accept(seq);
         Pending pending = pending();
         pending.seqs.merge(node.id(), seq, Math::max);
         pending.types.merge(type, 1, Integer::sum);
@@ -87,7 +93,7 @@ public class EventLog {
         } finally {
             TransactionSynchronizationManager.unbindResource(BATCH);
         }
-        int k = batch.events.size();
+        int k = batch.writes.size();
         if (k > 0) {
             nodes.advanceEventSeqBy(node.id(), k);
             long last = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id()
@@ -95,23 +101,20 @@ public class EventLog {
             node.eventSeqAdvancedTo(last);
             long seq = last - k;
             Pending pending = pending();
-            for (Buffered e : batch.events) {
-                entityManager.persist(new Event(node.id(), ++seq, e.at(), e.type(), e.subjectKind(), e.subjectId(),
-                        e.data()));
-                pending.types.merge(e.type(), 1, Integer::sum);
+            for (int i = 0; i < k; i++) {
+                batch.writes.get(i).accept(++seq);
+                pending.types.merge(batch.types.get(i), 1, Integer::sum);
             }
             pending.seqs.merge(node.id(), last, Math::max);
         }
         return result;
     }
 
-    private record Buffered(java.time.Instant at, EventType type, String subjectKind, String subjectId, String data) {
-    }
-
     /** The events one {@link #batched} call holds back; only its own thread's transaction sees it. */
     private static final class Batch {
         final long nodeId;
-        final java.util.List<Buffered> events = new java.util.ArrayList<>();
+        final java.util.List<java.util.function.LongConsumer> writes = new java.util.ArrayList<>();
+        final java.util.List<EventType> types = new java.util.ArrayList<>();
 
         Batch(long nodeId) {
             this.nodeId = nodeId;
