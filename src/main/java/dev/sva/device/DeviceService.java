@@ -101,7 +101,17 @@ public class DeviceService {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Device plugInto(Node node, IommuGroup group, Device fresh) {
-        List<Device> peers = devices.findByGroupIdOrderById(group.id());
+        return plugInto(node, group, fresh, devices.findByGroupIdOrderById(group.id()), true);
+    }
+
+    /**
+     * As {@link #plugInto(Node, IommuGroup, Device)}, for a caller that tracks the group's members itself (a topology
+     * import plugging thousands of devices, where a query per device would flush the whole persistence context each
+     * time): {@code peers} are all the devices the group holds now; {@code peersMayBeBound} is false when every one of
+     * them was plugged in this transaction, so none can have a bond and the bond checks are skipped.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Device plugInto(Node node, IommuGroup group, Device fresh, List<Device> peers, boolean peersMayBeBound) {
         Device device = devices.save(fresh);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("bdf", device.bdf());
@@ -110,7 +120,7 @@ public class DeviceService {
         data.put("hotplug", !peers.isEmpty());
         events.record(node, EventType.DEVICE_ADDED, "device", device.publicId(), data);
         publisher.publishEvent(devicePut(device));
-        if (!peers.isEmpty()) {
+        if (!peers.isEmpty() && peersMayBeBound) {
             List<Long> peerIds = peers.stream().map(Device::id).toList();
             if (properties.isolation() == Isolation.STRICT) {
                 bonds.revokeOnDevices(node, peerIds, RevokeReason.GROUP_NO_LONGER_SINGLETON);

@@ -30,6 +30,11 @@ interface NodeRepository extends JpaRepository<Node, Long> {
     @Query("update Node n set n.lastEventSeq = n.lastEventSeq + 1 where n.id = :id")
     int advanceEventSeq(long id);
 
+    /** Advances the node's event counter by {@code count} at once (a batch of events); as {@link #advanceEventSeq}. */
+    @Modifying(flushAutomatically = true)
+    @Query("update Node n set n.lastEventSeq = n.lastEventSeq + :count where n.id = :id")
+    int advanceEventSeqBy(long id, long count);
+
     /**
      * Heals every node whose counter is behind its newest kept event (left by an older version: see
      * {@code EventSeqRepair}); answers how many were behind.

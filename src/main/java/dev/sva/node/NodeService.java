@@ -169,7 +169,17 @@ public class NodeService {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public long advanceEventSeq(Node node) {
-        nodes.advanceEventSeq(node.id());
+        return advanceEventSeqBy(node, 1);
+    }
+
+    /** As {@link #advanceEventSeq}, by {@code count} seqs at once (a batch of events); answers the last of them. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public long advanceEventSeqBy(Node node, int count) {
+        if (count == 1) {
+            nodes.advanceEventSeq(node.id());
+        } else {
+            nodes.advanceEventSeqBy(node.id(), count);
+        }
         long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
         node.eventSeqAdvancedTo(seq);
         return seq;

@@ -19,9 +19,12 @@ import java.util.List;
 
 /**
  * A host's fabric with its groups worked out: derived as {@code pci_device_group()} does, then made the coarser of the
- * derivation and the host's own report ({@link HostReport#enforce}). Pure; computed outside any lock.
+ * derivation and the host's own report ({@link HostReport#enforce}). Pure; computed outside any lock. {@code warnings}
+ * are every warning (the input's first); {@code inputWarnings} those about the input text alone, which only an import
+ * can know and the store keeps.
  */
-record Analysis(String source, Fabric fabric, List<List<PciAddress>> hostGroups, Enforced enforced, List<Warning> warnings) {
+record Analysis(String source, Fabric fabric, List<List<PciAddress>> hostGroups, Enforced enforced, List<Warning> warnings,
+                List<Warning> inputWarnings) {
 
     /**
      * @throws ProblemException {@code 400 VALIDATION_FAILED} naming the function ({@code bdf}), the {@code field} and
@@ -35,7 +38,8 @@ record Analysis(String source, Fabric fabric, List<List<PciAddress>> hostGroups,
             LinkedHashSet<Warning> warnings = new LinkedHashSet<>(inputWarnings);
             warnings.addAll(derivation.warnings());
             warnings.addAll(enforced.warnings());
-            return new Analysis(source, fabric, normalise(hostGroups), enforced, List.copyOf(warnings));
+            return new Analysis(source, fabric, normalise(hostGroups), enforced, List.copyOf(warnings),
+                    List.copyOf(inputWarnings));
         } catch (FabricException e) {
             throw invalid(e);
         }

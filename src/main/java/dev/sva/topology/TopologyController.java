@@ -71,8 +71,9 @@ class TopologyController {
 
     @GetMapping("/api/v1/nodes/{name}/topology")
     @Operation(summary = "The node's fabric as a tree",
-            description = "Root buses, the buses below each bridge, and every function with its group. 404 NOT_FOUND when the "
-                    + "node has no topology.")
+            description = "Root buses, the buses below each bridge, and every function with its group; the divergences "
+                    + "between the host's report and the derivation, and the warnings, of the last import that changed the "
+                    + "node. 404 NOT_FOUND when the node has no topology.")
     TopologyQueries.TopologyTree topologyTree(@PathVariable String name) {
         return queries.tree(name);
     }

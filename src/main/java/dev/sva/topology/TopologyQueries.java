@@ -64,9 +64,13 @@ class TopologyQueries {
     }
 
     @Schema(description = "The fabric as a tree: the root buses by name, and every bus (depth first from the roots) with "
-            + "its functions and the names of the buses below it. Flat, so that a chain of 256 bridges reads back whole")
+            + "its functions and the names of the buses below it. Flat, so that a chain of 256 bridges reads back whole. "
+            + "divergences and warnings are those of the last import that changed the node: every group on which the "
+            + "host's report and the derivation disagree, and every warning (about the input text, the derivation and "
+            + "the host's report)")
     record TopologyTree(String node, @Schema(allowableValues = {"LSPCI", "FUNCTIONS"}) String source, boolean hostReport,
-                    int functionCount, List<String> roots, List<PciBus> buses) {
+                    int functionCount, List<String> roots, List<PciBus> buses,
+                    List<TopologyViews.DivergenceView> divergences, List<TopologyViews.TopologyWarning> warnings) {
     }
 
     record PasidPathView(boolean isolated, @Schema(nullable = true) String bridge, List<String> missing) {
@@ -84,7 +88,10 @@ class TopologyQueries {
     public TopologyTree tree(String nodeName) {
         Node node = nodes.get(nodeName);
         TopologyStore.Stored stored = store.load(node.id()).orElseThrow(() -> noTopology(node));
-        Fabric fabric = Fabric.of(stored.functions());
+        // the last import's analysis, recomputed from what it stored: the same fabric and host report give the same
+        // divergences and warnings; what it said about its input text is stored as it said it
+        Analysis analysis = Analysis.of(stored.source(), stored.functions(), stored.hostGroups(), stored.inputWarnings());
+        Fabric fabric = analysis.fabric();
         Map<String, Device> byBdf = new HashMap<>();
         devices.ofNode(node).forEach(d -> byBdf.put(d.bdf(), d));
         // bus key (domain << 8 | bus) → its functions, in BDF order
@@ -131,7 +138,9 @@ class TopologyQueries {
             views.add(new PciBus(busName(key), bridge == null ? null : bridge.address().toString(),
                     bridge == null ? null : busName(busKey(bridge.address().domain(), bridge.address().bus())), functions, below));
         }
-        return new TopologyTree(node.name(), stored.source(), stored.hostReport(), stored.functions().size(), roots, views);
+        return new TopologyTree(node.name(), stored.source(), stored.hostReport(), stored.functions().size(), roots, views,
+                analysis.enforced().divergences().stream().map(TopologyViews.DivergenceView::of).toList(),
+                analysis.warnings().stream().map(TopologyViews.TopologyWarning::of).toList());
     }
 
     /**

@@ -31,7 +31,6 @@ import dev.sva.topology.fabric.PasidPath;
 import dev.sva.topology.fabric.PasidPaths;
 import dev.sva.topology.fabric.PciAddress;
 import dev.sva.topology.fabric.PciFunction;
-import dev.sva.topology.fabric.PeerPath;
 import dev.sva.topology.fabric.Routing;
 import dev.sva.topology.fabric.Warning;
 import java.util.ArrayList;
@@ -106,79 +105,99 @@ public class TopologyService {
             }
             return result(node, !dryRun, analysis, plan, revoked, byBdf, idsOfKept(plan), List.of());
         }
-        // 1. re-formed groups lose their bonds and their container first (TOPOLOGY.md)
-        for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
-            List<Long> members = current.stream().filter(d -> d.groupId() == e.getKey()).map(Device::id).toList();
-            bonds.revokeOnDevices(node, members, RevokeReason.TOPOLOGY_CHANGED);
-            groups.detach(node, groupsById.get(e.getKey()));
-        }
-        // 2. hot-unplug what the host no longer has
-        for (Reconciliation.Current c : plan.unplugged()) {
-            devices.unplug(node, byBdf.remove(c.bdf()));
-        }
-        // 3. every enforced group: kept or new; moved devices, plugged ones, and what the host says of the rest
-        Map<Long, String> groupIdOfTarget = new HashMap<>();
+        // The import's events are written in one batch at its end (EventLog.batched): one seq allocation instead of
+        // a flush of the persistence context per event, which made importing thousands of devices quadratic.
         List<Warning> warnings = new ArrayList<>();
-        Map<PciAddress, Long> groupOfBdf = new HashMap<>();
-        for (int t = 0; t < plan.targets().size(); t++) {
-            Reconciliation.Target target = plan.targets().get(t);
-            IommuGroup group = target.keptGroupId() != null ? groupsById.get(target.keptGroupId()) : devices.newGroup(node);
-            groupIdOfTarget.put((long) t, group.publicId());
-            for (PciAddress a : target.members()) {
-                groupOfBdf.put(a, group.id());
-                Device d = byBdf.get(a);
-                if (d == null) {
-                    continue;
+        Map<Long, String> groupIdOfTarget = new HashMap<>();
+        events.batched(node, () -> {
+            // 1. re-formed groups lose their bonds and their container first (TOPOLOGY.md)
+            for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
+                List<Long> members = current.stream().filter(d -> d.groupId() == e.getKey()).map(Device::id).toList();
+                bonds.revokeOnDevices(node, members, RevokeReason.TOPOLOGY_CHANGED);
+                groups.detach(node, groupsById.get(e.getKey()));
+            }
+            // 2. hot-unplug what the host no longer has
+            for (Reconciliation.Current c : plan.unplugged()) {
+                devices.unplug(node, byBdf.remove(c.bdf()));
+            }
+            // 3. every enforced group: kept or new; moved devices, plugged ones, and what the host says of the rest.
+            // Members are tracked here so that plugging needs no query per device; only devices that were there
+            // before this import can hold bonds.
+            Map<Long, List<Device>> membersOf = new HashMap<>();
+            java.util.Set<Long> holdsEarlierDevices = new java.util.HashSet<>();
+            for (Device d : byBdf.values()) {
+                membersOf.computeIfAbsent(d.groupId(), k -> new ArrayList<>()).add(d);
+                holdsEarlierDevices.add(d.groupId());
+            }
+            Map<PciAddress, Long> groupOfBdf = new HashMap<>();
+            for (int t = 0; t < plan.targets().size(); t++) {
+                Reconciliation.Target target = plan.targets().get(t);
+                IommuGroup group = target.keptGroupId() != null ? groupsById.get(target.keptGroupId()) : devices.newGroup(node);
+                groupIdOfTarget.put((long) t, group.publicId());
+                for (PciAddress a : target.members()) {
+                    groupOfBdf.put(a, group.id());
+                    Device d = byBdf.get(a);
+                    if (d == null) {
+                        continue;
+                    }
+                    if (report(d, fabric, a)) {
+                        devices.reported(node, d);
+                    }
+                    if (d.groupId() != group.id()) {
+                        membersOf.getOrDefault(d.groupId(), new ArrayList<>()).remove(d);
+                        devices.move(node, d, group);
+                        membersOf.computeIfAbsent(group.id(), k -> new ArrayList<>()).add(d);
+                        holdsEarlierDevices.add(group.id());
+                    }
                 }
-                if (report(d, fabric, a)) {
-                    devices.reported(node, d);
-                }
-                if (d.groupId() != group.id()) {
-                    devices.move(node, d, group);
+                for (PciAddress a : target.plugged()) {
+                    PciFunction f = fabric.function(a).orElseThrow();
+                    Device fresh = new Device(node.id(), group.id(), Bdf.parse(a.toString()), f.driver(), f.pasidBits(), f.pri(),
+                            f.ats(), bars(f));
+                    report(fresh, fabric, a);
+                    if (group.isAttached() && fresh.hasHostDriver()) {
+                        // the host says so; VFIO would now see the group as not viable (vfio_group_has_device)
+                        warnings.add(new Warning("GROUP_NOT_VIABLE", a, "plugged with host driver " + fresh.driver()
+                                + " into group " + group.publicId() + ", which is attached to a container"));
+                    }
+                    List<Device> members = membersOf.computeIfAbsent(group.id(), k -> new ArrayList<>());
+                    Device plugged = devices.plugInto(node, group, fresh, List.copyOf(members),
+                            holdsEarlierDevices.contains(group.id()));
+                    members.add(plugged);
+                    byBdf.put(a, plugged);
                 }
             }
-            for (PciAddress a : target.plugged()) {
-                PciFunction f = fabric.function(a).orElseThrow();
-                Device fresh = new Device(node.id(), group.id(), Bdf.parse(a.toString()), f.driver(), f.pasidBits(), f.pri(),
-                        f.ats(), bars(f));
-                report(fresh, fabric, a);
-                if (group.isAttached() && fresh.hasHostDriver()) {
-                    // the host says so; VFIO would now see the group as not viable (vfio_group_has_device)
-                    warnings.add(new Warning("GROUP_NOT_VIABLE", a, "plugged with host driver " + fresh.driver()
-                            + " into group " + group.publicId() + ", which is attached to a container"));
-                }
-                byBdf.put(a, devices.plugInto(node, group, fresh));
+            // 4. the re-formed and emptied groups go
+            for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
+                IommuGroup old = groupsById.get(e.getKey());
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("before", TopologyViews.bdfs(e.getValue()));
+                data.put("groups", e.getValue().stream().map(a -> groupOfBdf.get(a)).filter(g -> g != null).distinct()
+                        .map(dev.sva.core.Ids.GROUP::format).toList());
+                data.put("reason", RevokeReason.TOPOLOGY_CHANGED.name());
+                events.record(node, EventType.GROUP_REFORMED, "group", old.publicId(), data);
+                groups.removeEmpty(node, old);
             }
-        }
-        // 4. the re-formed and emptied groups go
-        for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
-            IommuGroup old = groupsById.get(e.getKey());
+            for (long g : plan.emptied()) {
+                groups.removeEmpty(node, groupsById.get(g));
+            }
+            // 5. the engine routes peer-to-peer as the fabric does
+            for (PeerRoute r : routes(fabric, byBdf)) {
+                publisher.publishEvent(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
+            }
+            store.save(node.id(), analysis.source(), fabric.functions(), analysis.hostGroups(), analysis.inputWarnings());
+            nodes.manageTopology(node);
             Map<String, Object> data = new LinkedHashMap<>();
-            data.put("before", TopologyViews.bdfs(e.getValue()));
-            data.put("groups", e.getValue().stream().map(a -> groupOfBdf.get(a)).filter(g -> g != null).distinct()
-                    .map(dev.sva.core.Ids.GROUP::format).toList());
-            data.put("reason", RevokeReason.TOPOLOGY_CHANGED.name());
-            events.record(node, EventType.GROUP_REFORMED, "group", old.publicId(), data);
-            groups.removeEmpty(node, old);
-        }
-        for (long g : plan.emptied()) {
-            groups.removeEmpty(node, groupsById.get(g));
-        }
-        // 5. the engine routes peer-to-peer as the fabric does
-        for (PeerRoute r : routes(fabric, byBdf)) {
-            publisher.publishEvent(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
-        }
-        store.save(node.id(), analysis.source(), fabric.functions(), analysis.hostGroups());
-        nodes.manageTopology(node);
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("functions", fabric.functions().size());
-        data.put("groups", plan.targets().size());
-        data.put("plugged", plan.targets().stream().mapToInt(t -> t.plugged().size()).sum());
-        data.put("unplugged", plan.unplugged().size());
-        data.put("regrouped", plan.reformed().keySet().stream().map(dev.sva.core.Ids.GROUP::format).toList());
-        data.put("revokedBonds", revoked.size());
-        data.put("divergences", analysis.enforced().divergences().size());
-        events.record(node, EventType.TOPOLOGY_IMPORTED, "node", node.name(), data);
+            data.put("functions", fabric.functions().size());
+            data.put("groups", plan.targets().size());
+            data.put("plugged", plan.targets().stream().mapToInt(t -> t.plugged().size()).sum());
+            data.put("unplugged", plan.unplugged().size());
+            data.put("regrouped", plan.reformed().keySet().stream().map(dev.sva.core.Ids.GROUP::format).toList());
+            data.put("revokedBonds", revoked.size());
+            data.put("divergences", analysis.enforced().divergences().size());
+            events.record(node, EventType.TOPOLOGY_IMPORTED, "node", node.name(), data);
+            return null;
+        });
         Map<Long, String> ids = new HashMap<>();
         groupIdOfTarget.forEach(ids::put);
         return result(node, true, analysis, plan, revoked, byBdf, ids, warnings);
@@ -188,23 +207,36 @@ public class TopologyService {
     record PeerRoute(long deviceId, long[] peers, int[] bars) {
     }
 
-    /** The routes of every device of a fabric ({@link Routing#reachablePeers}), by device key. */
+    /**
+     * The routes of every device of a fabric ({@link Routing}), by device key. One routing table serves every device,
+     * so the whole fabric costs O(functions × depth + routes), not a subtree walk per device.
+     */
     static List<PeerRoute> routes(Fabric fabric, Map<PciAddress, Device> byBdf) {
-        List<PeerRoute> out = new ArrayList<>();
+        List<PeerRoute> out = new ArrayList<>(byBdf.size());
+        Routing.Table table = Routing.table(fabric);
         for (Map.Entry<PciAddress, Device> e : byBdf.entrySet()) {
-            List<PeerPath> paths = Routing.reachablePeers(fabric, e.getKey());
-            List<long[]> pairs = new ArrayList<>();
-            for (PeerPath p : paths) {
-                Device peer = byBdf.get(p.peer());
-                if (peer != null) {
-                    pairs.add(new long[]{peer.id(), p.bar()});
+            if (fabric.function(e.getKey()).isEmpty()) {
+                continue;
+            }
+            int n = 0;
+            List<PciFunction> reached = table.reachableFunctions(e.getKey());
+            for (PciFunction p : reached) {
+                if (byBdf.containsKey(p.address())) {
+                    n += p.bars().size();
                 }
             }
-            long[] peers = new long[pairs.size()];
-            int[] bars = new int[pairs.size()];
-            for (int i = 0; i < pairs.size(); i++) {
-                peers[i] = pairs.get(i)[0];
-                bars[i] = (int) pairs.get(i)[1];
+            long[] peers = new long[n];
+            int[] bars = new int[n];
+            int i = 0;
+            for (PciFunction p : reached) {
+                Device peer = byBdf.get(p.address());
+                if (peer == null) {
+                    continue;
+                }
+                for (dev.sva.topology.fabric.Bar b : p.bars()) {
+                    peers[i] = peer.id();
+                    bars[i++] = b.index();
+                }
             }
             out.add(new PeerRoute(e.getValue().id(), peers, bars));
         }

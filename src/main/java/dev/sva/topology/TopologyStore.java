@@ -7,6 +7,7 @@ import dev.sva.topology.fabric.Bar;
 import dev.sva.topology.fabric.PciAddress;
 import dev.sva.topology.fabric.PciFunction;
 import dev.sva.topology.fabric.PortType;
+import dev.sva.topology.fabric.Warning;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -36,7 +37,8 @@ import org.springframework.transaction.annotation.Transactional;
 class TopologyStore {
 
     /** A node's stored fabric and the host's report of its groups (empty when the host reported none). */
-    record Stored(String source, boolean hostReport, List<PciFunction> functions, List<List<PciAddress>> hostGroups) {
+    record Stored(String source, boolean hostReport, List<PciFunction> functions, List<List<PciAddress>> hostGroups,
+                  List<Warning> inputWarnings) {
     }
 
     private final JdbcTemplate jdbc;
@@ -63,13 +65,21 @@ class TopologyStore {
         }, nodeId);
         functions.sort((a, b) -> a.address().compareTo(b.address()));
         groups.values().forEach(l -> l.sort(PciAddress::compareTo));
+        List<Warning> inputWarnings = jdbc.query("select kind, bdf, detail from topology_input_warning where node_id = ?"
+                + " order by seq", (rs, n) -> new Warning(rs.getString(1), rs.getString(2) == null ? null
+                : PciAddress.parse(rs.getString(2)), rs.getString(3)), nodeId);
         return Optional.of(new Stored((String) head.get(0)[0], (Boolean) head.get(0)[1], functions,
-                new ArrayList<>(groups.values())));
+                new ArrayList<>(groups.values()), inputWarnings));
     }
 
-    /** Replaces the node's fabric. {@code hostGroups} empty = the host reported none. */
+    /**
+     * Replaces the node's fabric. {@code hostGroups} empty = the host reported none; {@code inputWarnings} are what the
+     * import said about its input text (kept so that a read answers them too).
+     */
     @Transactional(propagation = Propagation.MANDATORY)
-    void save(long nodeId, String source, List<PciFunction> functions, List<List<PciAddress>> hostGroups) {
+    void save(long nodeId, String source, List<PciFunction> functions, List<List<PciAddress>> hostGroups,
+              List<Warning> inputWarnings) {
+        jdbc.update("delete from topology_input_warning where node_id = ?", nodeId);
         jdbc.update("delete from topology_function where node_id = ?", nodeId);
         jdbc.update("delete from topology where node_id = ?", nodeId);
         jdbc.update("insert into topology (node_id, source, host_report, function_count, imported_at) values (?, ?, ?, ?, ?)",
@@ -109,6 +119,15 @@ class TopologyStore {
                     ps.setString(i++, f.className());
                     ps.setObject(i, groupOf.get(f.address()), Types.INTEGER);
                 });
+        List<Object[]> rows = new ArrayList<>(inputWarnings.size());
+        for (Warning w : inputWarnings) {
+            String detail = w.detail().length() > 1000 ? w.detail().substring(0, 997) + "..." : w.detail();
+            rows.add(new Object[]{nodeId, rows.size(), w.kind(), w.bdf() == null ? null : w.bdf().toString(), detail});
+        }
+        if (!rows.isEmpty()) {
+            jdbc.batchUpdate("insert into topology_input_warning (node_id, seq, kind, bdf, detail) values (?, ?, ?, ?, ?)",
+                    rows);
+        }
     }
 
     /** Every node that has a topology, for rebuilding the engine's routes at start. */

@@ -126,6 +126,29 @@ public abstract class EventSeqTests extends ApiTest {
         assertThat(repair.repair()).as("nothing left to heal").isZero();
     }
 
+    @Test
+    void aBatchOfEventsGetsContiguousSeqsInTheOrderRecordedAndStaysInvisibleUntilItEnds() {
+        TransactionTemplate tx = new TransactionTemplate(transactions);
+        long before = seq();
+        tx.executeWithoutResult(status -> {
+            Node locked = nodes.lock(node);
+            events.record(locked, EventType.CONTAINER_CREATED, "container", "ctr-a", Map.of());
+            events.batched(locked, () -> {
+                for (String id : java.util.List.of("ctr-b", "ctr-c", "ctr-d")) {
+                    events.record(locked, EventType.CONTAINER_CREATED, "container", id, Map.of());
+                }
+                assertThat(seq()).as("no seq is taken before the batch ends").isEqualTo(before + 1);
+                return null;
+            });
+            events.record(locked, EventType.CONTAINER_CREATED, "container", "ctr-e", Map.of());
+        });
+        assertThat(seq()).isEqualTo(before + 5);
+        assertThat(jdbc.queryForList("select e.subject_id from event e join node n on n.id = e.node_id where n.name = ?"
+                + " and e.seq > ? order by e.seq", String.class, node, before))
+                .containsExactly("ctr-a", "ctr-b", "ctr-c", "ctr-d", "ctr-e");
+        assertThat(maxSeq()).isEqualTo(before + 5);
+    }
+
     private long seq() {
         return jdbc.queryForObject("select last_event_seq from node where name = ?", Long.class, node);
     }

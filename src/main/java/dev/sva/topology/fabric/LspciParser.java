@@ -124,6 +124,7 @@ public final class LspciParser {
                         + " '0000:00:1c.0 PCI bridge [0604]: Intel Corporation … [8086:a110]')");
             }
             markVirtualFunctions();
+            inferDeniedPortTypes();
             List<PciFunction> out = new ArrayList<>(blocks.size());
             for (Block b : blocks.values()) {
                 out.add(toFunction(b));
@@ -363,6 +364,46 @@ public final class LspciParser {
                 if (vf.containsKey(b.address)) {
                     b.vfByName = true;
                 }
+            }
+        }
+
+        /**
+         * lspci without root prints {@code Capabilities: <access denied>} and so no {@code Express} line: a PCIe port
+         * would then read as a conventional PCI bridge, which aliases everything below it (step 1) — a far coarser
+         * grouping than the host's. A bridge bound to {@code pcieport} is a PCIe port all the same:
+         * {@code pcie_portdrv_probe()} ({@code drivers/pci/pcie/portdrv.c}) refuses any device that is not a PCIe root,
+         * upstream or downstream port (or an RC event collector, which has no bridge header). Its type follows from
+         * where it sits, by the rule {@code set_pcie_port_type()} ({@code drivers/pci/probe.c}) uses to correct a
+         * misreported type: on a root bus a root port; below an upstream port a downstream port; below a root or
+         * downstream port an upstream port. Parents are read first, so one pass suffices. Its ACS stays unknown (and is
+         * warned about).
+         */
+        private void inferDeniedPortTypes() {
+            Map<Integer, Block> bySecondary = new HashMap<>();
+            for (Block b : blocks.values()) {
+                if (b.secondary != null) {
+                    bySecondary.putIfAbsent((b.address.domain() << 8) | b.secondary, b);
+                }
+            }
+            List<Block> inOrder = new ArrayList<>(blocks.values());
+            inOrder.sort((x, y) -> x.address.compareTo(y.address)); // parents first, whatever order the text has
+            for (Block b : inOrder) {
+                if (b.express != null || !b.accessDenied || b.primary == null || !"pcieport".equals(b.driver)) {
+                    continue;
+                }
+                Block parent = bySecondary.get(b.address.busKey());
+                if (parent == null) {
+                    b.express = PortType.ROOT_PORT;
+                } else if (parent.express == PortType.UPSTREAM_PORT) {
+                    b.express = PortType.DOWNSTREAM_PORT;
+                } else if (parent.express == PortType.ROOT_PORT || parent.express == PortType.DOWNSTREAM_PORT) {
+                    b.express = PortType.UPSTREAM_PORT;
+                } else {
+                    continue; // below a conventional or unknown bridge: leave it as lspci shows it
+                }
+                warn(new Warning(Warning.PORT_TYPE_INFERRED, b.address, "capabilities not readable (lspci without root);"
+                        + " taken as a PCIe " + b.express + " because the pcieport driver is bound to it"
+                        + " (pcie_portdrv_probe binds only PCIe ports)"));
             }
         }
 

@@ -1,8 +1,10 @@
 package dev.sva.topology.fabric;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -10,15 +12,21 @@ import java.util.Set;
  * PCIe routing of a DMA without the IOMMU (TOPOLOGY.md; issue 9 "Routing follows the fabric"): which peer BARs a
  * request reaches before it gets to the root complex, where the IOMMU would translate it.
  *
- * <p>The model, in the order a request meets the fabric:
+ * <p>The model, in the order a request meets the fabric, with the ACS flag of {@code pci_device_group()}'s
+ * {@code REQ_ACS_FLAGS} that closes each way:
  * <ol>
  * <li>Functions of one multifunction slot reach each other internally when neither passes
  *     {@code pci_acs_enabled(·, RR)} (the symmetric rule of {@code get_pci_function_alias_group}).</li>
  * <li>A conventional PCI bus segment (the secondary bus of a PCI or PCIe-to-PCI bridge) is shared: every function
- *     on it sees the request, and a bridge on it forwards the addresses of its window downstream.</li>
- * <li>A switch's downstream port without Request Redirect routes the request by address: to a function on the
+ *     on it sees the request, and a bridge on it forwards the addresses of its window downstream (no ACS at all).</li>
+ * <li>A switch's downstream port without Request Redirect (RR) routes the request by address: to a function on the
  *     switch's internal bus or to a sibling port whose window — modelled as the BARs below it — holds the address
- *     (PCIe r6.0 6.12.1.1). With RR it redirects upstream, and peer-to-peer never crosses that point.</li>
+ *     (PCIe r6.0 6.12.1.1). With RR it redirects the request to the upstream port. Either way a request whose address
+ *     is outside the switch goes on upstream, where the next switch routes it again: one port with RR closes peer-to-
+ *     peer at its own switch only, which is why {@code pci_acs_path_enabled()} checks every bridge to the root.</li>
+ * <li>A root or downstream port without Upstream Forwarding (UF) sends a request that came up from below with an
+ *     address in its own window (redirected by a port or a function below it) back down: everything below the port
+ *     is reachable. With UF it forwards such a request upstream.</li>
  * <li>Upstream ports and PCI-to-PCIe bridges pass the request to their primary bus.</li>
  * <li>A root port: with RR the request goes to the root complex. Without RR we decide conservatively in the sense
  *     of the kernel's groups: it reaches only below the other root ports of its own multifunction slot that also
@@ -26,7 +34,14 @@ import java.util.Set;
  *     {@code pci_device_group()} isolates root ports of different slots, and so do we. The root bus is inside
  *     the root complex, never a shared segment.</li>
  * </ol>
- * Every answer is in routing order; {@link #route} takes the first BAR holding the address.
+ * Every way but the third's sibling route is closed by a flag the derivation requires on the requester's path, so its
+ * peers are in the requester's group; a downstream port without RR is the kernel's own gap (warned
+ * {@code PEER_TO_PEER_ACROSS_GROUPS}, see docs/topology.md). Every answer is in routing order; {@link #route} takes
+ * the first BAR holding the address.
+ *
+ * <p>Cost: a {@link Table} computes each bus's and each bridge's reachable set once and hands every requester the
+ * concatenation of the few sets on its path, so routing a whole fabric costs O(functions × depth + answer size), not
+ * a subtree walk per requester. A table is not thread-safe; it is built for one fabric and thrown away.
  */
 public final class Routing {
 
@@ -35,9 +50,7 @@ public final class Routing {
 
     /** Every peer BAR a DMA from {@code requester} can reach without the IOMMU, in routing order. */
     public static List<PeerPath> reachablePeers(Fabric f, PciAddress requester) {
-        PciFunction r = f.function(requester).orElseThrow(() -> new FabricException(requester.toString(), "bdf",
-                "no such function"));
-        return new Walk(f, r).run();
+        return table(f).reachablePeers(requester);
     }
 
     /** The peer BAR a DMA to {@code address} from {@code requester} lands in without the IOMMU, if any. */
@@ -53,148 +66,222 @@ public final class Routing {
         return Optional.empty();
     }
 
-    private static final class Walk {
-        private final Fabric f;
-        private final PciFunction requester;
-        private final AcsRules rules;
-        private final List<PeerPath> out = new ArrayList<>();
-        private final Set<PciAddress> seen = new HashSet<>();
+    /** A routing table over one fabric: answers many requesters, sharing the per-bus and per-bridge work. */
+    public static Table table(Fabric f) {
+        return new Table(f);
+    }
 
-        Walk(Fabric f, PciFunction requester) {
+    /** Receives each reachable function once per requester, with the bridges it is reached through. */
+    interface Sink {
+        void reach(PciFunction peer, List<PciAddress> up, List<PciAddress> down);
+    }
+
+    /** One function reachable from a bus or a bridge, with the bridges below the turning point that lead to it. */
+    private record Entry(PciFunction peer, PciFunction branch, List<PciAddress> down) {
+    }
+
+    /** See {@link Routing}. */
+    public static final class Table {
+        private final Fabric f;
+        private final AcsRules rules;
+        /** busKey → everything on the bus and below its bridges, each with the function on the bus it hangs off. */
+        private final Map<Integer, List<Entry>> busMemo = new HashMap<>();
+        /** bridge → everything below it. */
+        private final Map<PciAddress, List<Entry>> subtreeMemo = new HashMap<>();
+
+        private Table(Fabric f) {
             this.f = f;
-            this.requester = requester;
             this.rules = new AcsRules(f);
-            seen.add(requester.address());
         }
 
-        List<PeerPath> run() {
+        /** Every peer BAR a DMA from {@code requester} can reach without the IOMMU, in routing order. */
+        public List<PeerPath> reachablePeers(PciAddress requester) {
+            List<PeerPath> out = new ArrayList<>();
+            walk(requester, (t, up, down) -> {
+                List<PciAddress> via;
+                if (down.isEmpty()) {
+                    via = up;
+                } else {
+                    via = new ArrayList<>(up.size() + down.size());
+                    via.addAll(up);
+                    via.addAll(down);
+                }
+                for (Bar b : t.bars()) {
+                    out.add(new PeerPath(t.address(), b.index(), via));
+                }
+            });
+            return out;
+        }
+
+        /** The functions (not BARs) a DMA from {@code requester} reaches, each once, in routing order. */
+        public List<PciFunction> reachableFunctions(PciAddress requester) {
+            List<PciFunction> out = new ArrayList<>();
+            walk(requester, (t, up, down) -> out.add(t));
+            return out;
+        }
+
+        private void walk(PciAddress requesterAddress, Sink sink) {
+            PciFunction r = f.function(requesterAddress).orElseThrow(() -> new FabricException(
+                    requesterAddress.toString(), "bdf", "no such function"));
+            Set<PciAddress> seen = new HashSet<>();
+            seen.add(r.address());
+            Sink once = (t, up, down) -> {
+                if (seen.add(t.address())) {
+                    sink.reach(t, up, down);
+                }
+            };
             int rr = AcsFlag.RR.bit();
+            int uf = AcsFlag.UF.bit();
             // 1. Inside a multifunction device.
-            if (f.isMultifunction(requester) && !rules.enabled(requester, rr)) {
-                for (PciFunction t : f.onBus(requester.address().busKey())) {
-                    if (t != requester && t.address().device() == requester.address().device()
-                            && !t.virtualFunction() && !rules.enabled(t, rr)) {
-                        reach(t, List.of());
-                        if (t.isBridge()) {
-                            below(t, List.of(t.address()));
-                        }
-                    }
-                }
+            if (f.isMultifunction(r) && !rules.enabled(r, rr)) {
+                slotPeers(r, List.of(), once);
             }
-            // 2..5. Up the buses.
-            List<PciAddress> up = new ArrayList<>();
-            PciFunction from = requester;
-            int bus = requester.address().busKey();
-            for (int guard = 0; guard <= 512; guard++) {
-                if (f.isRootBus(bus)) {
-                    break;
-                }
+            // 2..6. Up the buses.
+            List<PciAddress> up = List.of();
+            PciFunction from = r;
+            int bus = r.address().busKey();
+            for (int guard = 0; guard <= 512 && !f.isRootBus(bus); guard++) {
                 PciFunction self = f.busSelf(bus);
                 if (self == null) {
                     bus = f.parentBus(bus); // a virtual bus of VFs: transparent, its requests leave through the PF's link
                     continue;
                 }
-                if (isConventionalSegment(self)) {
-                    for (PciFunction t : f.onBus(bus)) {
-                        if (t != from && t != requester) {
-                            reach(t, up);
-                            if (t.isBridge()) {
-                                below(t, append(up, t.address()));
-                            }
+                if (self.type() == PortType.PCI_BRIDGE || self.type() == PortType.PCIE_TO_PCI_BRIDGE) {
+                    for (Entry e : bus(bus)) { // a shared conventional segment
+                        if (e.branch() != from) {
+                            once.reach(e.peer(), up, e.down());
                         }
                     }
                 }
                 up = append(up, self.address());
-                switch (self.type()) {
-                    case DOWNSTREAM_PORT -> {
-                        if (rules.enabled(self, rr)) {
-                            return out; // Request Redirect: upstream to the root complex, no peer-to-peer from here
-                        }
-                        for (PciFunction t : f.onBus(self.address().busKey())) {
-                            if (t == self) {
-                                continue;
-                            }
-                            reach(t, up);
-                            if (t.isBridge()) {
-                                below(t, append(up, t.address()));
-                            }
+                if (self.type() == PortType.DOWNSTREAM_PORT || self.type() == PortType.ROOT_PORT) {
+                    if (!rules.enabled(self, uf)) {
+                        for (Entry e : subtree(self)) { // a redirected request routed back down its own link
+                            once.reach(e.peer(), up, e.down());
                         }
                     }
-                    case ROOT_PORT -> {
-                        if (rules.enabled(self, rr)) {
-                            return out;
+                }
+                if (self.type() == PortType.DOWNSTREAM_PORT && !rules.enabled(self, rr)) {
+                    for (Entry e : bus(self.address().busKey())) { // the switch routes by address: the kernel's gap
+                        if (e.branch() != self) {
+                            once.reach(e.peer(), up, e.down());
                         }
-                        if (f.isMultifunction(self)) {
-                            for (PciFunction t : f.onBus(self.address().busKey())) {
-                                if (t != self && t.address().device() == self.address().device()
-                                        && !rules.enabled(t, rr)) {
-                                    reach(t, up);
-                                    if (t.isBridge()) {
-                                        below(t, append(up, t.address()));
-                                    }
-                                }
-                            }
-                        }
-                        return out; // the root complex: no peer-to-peer between slots
                     }
-                    default -> {
-                        // upstream ports, PCI-to-PCIe, PCIe-to-PCI and PCI bridges forward to their primary bus
+                }
+                if (self.type() == PortType.ROOT_PORT) {
+                    if (!rules.enabled(self, rr) && f.isMultifunction(self)) {
+                        slotPeers(self, up, once);
                     }
+                    return; // the root complex: the IOMMU translates from here on
                 }
                 from = self;
                 bus = self.address().busKey();
             }
-            return out;
         }
 
-        /** A bus whose bridge has a conventional PCI secondary interface: a shared segment. */
-        private static boolean isConventionalSegment(PciFunction self) {
-            return self.type() == PortType.PCI_BRIDGE || self.type() == PortType.PCIE_TO_PCI_BRIDGE;
-        }
-
-        private void reach(PciFunction t, List<PciAddress> via) {
-            if (t == requester || !seen.add(t.address())) {
-                return;
-            }
-            for (Bar b : t.bars()) {
-                out.add(new PeerPath(t.address(), b.index(), via));
-            }
-        }
-
-        /** Everything below a bridge: its window is the BARs below it. Iterative over the bus range. */
-        private void below(PciFunction bridge, List<PciAddress> via) {
-            List<PciFunction> stack = new ArrayList<>();
-            List<List<PciAddress>> vias = new ArrayList<>();
-            stack.add(bridge);
-            vias.add(via);
-            while (!stack.isEmpty()) {
-                PciFunction b = stack.remove(stack.size() - 1);
-                List<PciAddress> v = vias.remove(vias.size() - 1);
-                int sec = (b.address().domain() << 8) | b.secondaryBus();
-                for (PciFunction t : f.onBus(sec)) {
-                    reach(t, v);
+        /** The other functions of {@code x}'s slot that also fail RR, and everything below those that are bridges. */
+        private void slotPeers(PciFunction x, List<PciAddress> up, Sink sink) {
+            int rr = AcsFlag.RR.bit();
+            for (PciFunction t : f.onBus(x.address().busKey())) {
+                if (t != x && t.address().device() == x.address().device() && !t.virtualFunction()
+                        && !rules.enabled(t, rr)) {
+                    sink.reach(t, up, List.of());
                     if (t.isBridge()) {
-                        stack.add(t);
-                        vias.add(append(v, t.address()));
-                    }
-                }
-                // VFs on virtual buses below this bridge's range hang off a PF on one of its buses.
-                for (int vb = b.secondaryBus() + 1; vb <= b.subordinateBus(); vb++) {
-                    int key = (b.address().domain() << 8) | vb;
-                    if (f.busSelf(key) == null && !f.isRootBus(key) && f.parentBus(key) == sec) {
-                        for (PciFunction t : f.onBus(key)) {
-                            reach(t, v);
+                        for (Entry e : subtree(t)) {
+                            sink.reach(e.peer(), up, prepend(t.address(), e.down()));
                         }
                     }
                 }
             }
         }
 
-        private static List<PciAddress> append(List<PciAddress> l, PciAddress a) {
-            List<PciAddress> n = new ArrayList<>(l.size() + 1);
-            n.addAll(l);
-            n.add(a);
-            return n;
+        /** Everything on a bus and below its bridges (a bridge's window is the BARs below it), computed once. */
+        private List<Entry> bus(int busKey) {
+            List<Entry> memo = busMemo.get(busKey);
+            if (memo != null) {
+                return memo;
+            }
+            List<Entry> out = new ArrayList<>();
+            for (PciFunction t : f.onBus(busKey)) {
+                out.add(new Entry(t, t, List.of()));
+                if (t.isBridge()) {
+                    for (Entry e : subtree(t)) {
+                        out.add(new Entry(e.peer(), t, prepend(t.address(), e.down())));
+                    }
+                }
+            }
+            busMemo.put(busKey, out);
+            return out;
         }
+
+        /**
+         * Everything below a bridge, computed once per bridge from its children's answers; iterative over the bus
+         * range so that hostile nesting cannot overflow the stack (bridges deeper first, then their parents).
+         */
+        private List<Entry> subtree(PciFunction bridge) {
+            List<Entry> memo = subtreeMemo.get(bridge.address());
+            if (memo != null) {
+                return memo;
+            }
+            // Resolve the bridges below first, deepest first, so every child answer is memoised when it is needed.
+            List<PciFunction> order = new ArrayList<>();
+            List<PciFunction> stack = new ArrayList<>();
+            stack.add(bridge);
+            while (!stack.isEmpty()) {
+                PciFunction b = stack.remove(stack.size() - 1);
+                order.add(b);
+                for (PciFunction t : f.onBus(secondaryKey(b))) {
+                    if (t.isBridge() && !subtreeMemo.containsKey(t.address())) {
+                        stack.add(t);
+                    }
+                }
+            }
+            for (int i = order.size() - 1; i >= 0; i--) {
+                PciFunction b = order.get(i);
+                if (subtreeMemo.containsKey(b.address())) {
+                    continue;
+                }
+                int sec = secondaryKey(b);
+                List<Entry> out = new ArrayList<>();
+                for (PciFunction t : f.onBus(sec)) {
+                    out.add(new Entry(t, b, List.of()));
+                    if (t.isBridge()) {
+                        List<PciAddress> via = List.of(t.address());
+                        for (Entry e : subtreeMemo.get(t.address())) {
+                            out.add(new Entry(e.peer(), b, e.down().isEmpty() ? via : prepend(t.address(), e.down())));
+                        }
+                    }
+                }
+                // VFs on virtual buses below this bridge's range hang off a PF on its secondary bus.
+                for (int vb = b.secondaryBus() + 1; vb <= b.subordinateBus(); vb++) {
+                    int key = (b.address().domain() << 8) | vb;
+                    if (f.busSelf(key) == null && !f.isRootBus(key) && f.parentBus(key) == sec) {
+                        for (PciFunction t : f.onBus(key)) {
+                            out.add(new Entry(t, b, List.of()));
+                        }
+                    }
+                }
+                subtreeMemo.put(b.address(), out);
+            }
+            return subtreeMemo.get(bridge.address());
+        }
+
+        private static int secondaryKey(PciFunction b) {
+            return (b.address().domain() << 8) | b.secondaryBus();
+        }
+    }
+
+    private static List<PciAddress> append(List<PciAddress> l, PciAddress a) {
+        List<PciAddress> n = new ArrayList<>(l.size() + 1);
+        n.addAll(l);
+        n.add(a);
+        return n;
+    }
+
+    private static List<PciAddress> prepend(PciAddress a, List<PciAddress> l) {
+        List<PciAddress> n = new ArrayList<>(l.size() + 1);
+        n.add(a);
+        n.addAll(l);
+        return n;
     }
 }

@@ -11,6 +11,8 @@ public record Warning(String kind, PciAddress bdf, String detail) {
     public static final String ACS_UNKNOWN = "ACS_UNKNOWN";
     /** A function in the host's report that the fabric does not have, or the reverse. */
     public static final String HOST_REPORT_MISMATCH = "HOST_REPORT_MISMATCH";
+    /** A bridge whose capabilities lspci could not read, taken as a PCIe port because {@code pcieport} drives it. */
+    public static final String PORT_TYPE_INFERRED = "PORT_TYPE_INFERRED";
     /** A listing line the parser skipped. */
     public static final String SKIPPED_LINE = "SKIPPED_LINE";
 }

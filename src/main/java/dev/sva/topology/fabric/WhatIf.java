@@ -77,9 +77,12 @@ public final class WhatIf {
     /** Every requester → peer pair the fabric routes (any BAR). */
     static Set<PeerLink> links(Fabric f) {
         Set<PeerLink> s = new HashSet<>();
+        Routing.Table table = Routing.table(f);
         for (PciFunction r : f.functions()) {
-            for (PeerPath p : Routing.reachablePeers(f, r.address())) {
-                s.add(new PeerLink(r.address(), p.peer()));
+            for (PciFunction p : table.reachableFunctions(r.address())) {
+                if (!p.bars().isEmpty()) { // a peer path is a BAR the DMA can land in
+                    s.add(new PeerLink(r.address(), p.address()));
+                }
             }
         }
         return s;

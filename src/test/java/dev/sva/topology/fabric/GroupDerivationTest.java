@@ -243,4 +243,29 @@ class GroupDerivationTest {
                 ep("0001:01:00.0"));
         assertThat(groups(d)).containsExactly("00:01.0 01:00.0", "0001:00:01.0", "0001:01:00.0");
     }
+
+    // --- the one case Linux's groups let a peer through (docs/topology.md "A known gap") ---
+
+    /**
+     * pci_device_group() checks only the requester's own path: below a switch port without Request Redirect the
+     * device joins that port's group, yet the switch routes its DMA to a sibling port's window, whose device Linux
+     * groups apart. The derivation keeps the kernel's groups and warns, naming the port — and only that port: a
+     * sibling port with RR but without UF fails the path check too, but what it lets through stays in its own group.
+     */
+    @Test
+    void onlyADownstreamPortWithoutRequestRedirectIsWarnedAsReachingAcrossGroups() {
+        Fabric f = Fx.fabric(acs(rp("00:01.0", 1, 5)), up("01:00.0", 2, 5),
+                acs(dp("02:00.0", 3, 3), "SV RR CR UF", "SV CR UF"), acs(dp("02:01.0", 4, 4)),
+                acs(dp("02:02.0", 5, 5), "SV RR CR UF", "SV RR CR"),
+                Fx.bar(ep("03:00.0"), 0, 0xa000_0000L, 0x1000), Fx.bar(ep("04:00.0"), 0, 0xb000_0000L, 0x1000),
+                Fx.bar(ep("05:00.0"), 0, 0xc000_0000L, 0x1000));
+        Derivation d = GroupDerivation.derive(f);
+        assertThat(groups(d)).containsExactlyInAnyOrder("00:01.0", "01:00.0", "02:00.0 03:00.0", "02:01.0",
+                "04:00.0", "02:02.0 05:00.0");
+        assertThat(d.warnings()).filteredOn(w -> GroupDerivation.PEER_TO_PEER_ACROSS_GROUPS.equals(w.kind()))
+                .extracting(Warning::bdf).containsExactly(a("02:00.0"));
+        // What the warning is about: 03:00.0 reaches its sibling port's device, in another group.
+        assertThat(Routing.reachablePeers(f, a("03:00.0"))).extracting(PeerPath::peer).contains(a("04:00.0"));
+        assertThat(Routing.reachablePeers(f, a("05:00.0"))).extracting(PeerPath::peer).isEmpty();
+    }
 }

@@ -267,4 +267,39 @@ class LspciParserTest {
         List<PciFunction> fs = LspciParser.parse(text).functions();
         assertThatThrownBy(() -> Fabric.of(fs)).isInstanceOf(FabricException.class).hasMessageContaining("loop");
     }
+
+    /**
+     * Without root lspci prints no Express line. A bridge bound to pcieport is a PCIe port all the same
+     * (pcie_portdrv_probe() binds nothing else), typed by where it sits; a bridge without that driver stays what the
+     * text shows, a conventional PCI bridge.
+     */
+    @Test
+    void aBridgeDrivenByPcieportWhoseCapabilitiesWereDeniedIsAPortTypedByPosition() {
+        String text = """
+                00:1c.0 PCI bridge [0604]: Intel Corporation Device [8086:7a38] (rev 11)
+                \tBus: primary=00, secondary=01, subordinate=03, sec-latency=0
+                \tCapabilities: <access denied>
+                \tKernel driver in use: pcieport
+
+                01:00.0 PCI bridge [0604]: Intel Corporation Device [8086:1136] (rev 02)
+                \tBus: primary=01, secondary=02, subordinate=03, sec-latency=0
+                \tCapabilities: <access denied>
+                \tKernel driver in use: pcieport
+
+                02:00.0 PCI bridge [0604]: Intel Corporation Device [8086:1136] (rev 02)
+                \tBus: primary=02, secondary=03, subordinate=03, sec-latency=0
+                \tCapabilities: <access denied>
+                \tKernel driver in use: pcieport
+
+                00:1e.0 PCI bridge [0604]: Intel Corporation 82801 PCI Bridge [8086:244e]
+                \tBus: primary=00, secondary=04, subordinate=04, sec-latency=32
+                \tCapabilities: <access denied>
+                """;
+        ParsedListing p = LspciParser.parse(text);
+        assertThat(p.functions()).extracting(PciFunction::type).containsExactly(PortType.ROOT_PORT,
+                PortType.UPSTREAM_PORT, PortType.DOWNSTREAM_PORT, PortType.PCI_BRIDGE);
+        assertThat(p.warnings()).filteredOn(w -> Warning.PORT_TYPE_INFERRED.equals(w.kind()))
+                .extracting(Warning::bdf).containsExactly(a("00:1c.0"), a("01:00.0"), a("02:00.0"));
+        assertThat(p.functions()).allSatisfy(f -> assertThat(f.acsUnknown()).isTrue());
+    }
 }

@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * A seeded generator of valid random fabrics: root ports (some in multifunction slots), switches, PCIe-to-PCI
  * bridges with conventional segments, multifunction endpoints, SR-IOV VFs on the PF's bus or a virtual bus,
- * declared DMA aliases, and mixed ACS (none, full, partial control, partial capability). No vendor ids, so no
+ * declared DMA aliases, and mixed ACS (none, full, RR or UF not enabled, partial capability). No vendor ids, so no
  * quirk applies: the naive reference needs no quirk table.
  */
 final class RandomFabrics {
@@ -123,13 +123,14 @@ final class RandomFabrics {
     }
 
     private PciFunction withRandomAcs(PciFunction f) {
-        int k = rnd.nextInt(6);
+        int k = rnd.nextInt(7);
         Set<AcsFlag> all = EnumSet.of(AcsFlag.SV, AcsFlag.RR, AcsFlag.CR, AcsFlag.UF);
         return switch (k) {
             case 0, 1 -> f; // no capability
             case 2, 3 -> f.withAcs(new Acs(all, all));
             case 4 -> f.withAcs(new Acs(all, EnumSet.of(AcsFlag.SV, AcsFlag.CR, AcsFlag.UF))); // RR missing
-            default -> f.withAcs(new Acs(EnumSet.of(AcsFlag.SV, AcsFlag.CR), EnumSet.of(AcsFlag.SV, AcsFlag.CR)));
+            case 5 -> f.withAcs(new Acs(EnumSet.of(AcsFlag.SV, AcsFlag.CR), EnumSet.of(AcsFlag.SV, AcsFlag.CR)));
+            default -> f.withAcs(new Acs(all, EnumSet.of(AcsFlag.SV, AcsFlag.RR, AcsFlag.CR))); // UF missing
         };
     }
 

@@ -76,4 +76,36 @@ class RoutingTest {
         Fabric f = fabric(rp("00:1c.0", 1, 1), bar(ep("01:00.0"), 0, 0xa000_0000L, 0x1000));
         assertThat(Routing.route(f, a("01:00.0"), 0xa000_0000L)).isEmpty();
     }
+
+    /**
+     * Two switches: the lower port has RR, the upper one does not. RR at 04:00.0 closes peer-to-peer at the lower
+     * switch only; the redirected request leaves it and the upper switch routes it again, to its sibling port's window.
+     */
+    @Test
+    void aRequestRedirectedUpstreamIsRoutedAgainByTheNextSwitchUp() {
+        Fabric f = fabric(acs(rp("00:01.0", 1, 6)), up("01:00.0", 2, 6),
+                acs(dp("02:00.0", 3, 5), "SV RR CR UF", "SV CR UF"), acs(dp("02:01.0", 6, 6)),
+                up("03:00.0", 4, 5), acs(dp("04:00.0", 5, 5)), bar(ep("05:00.0"), 0, 0xa000_0000L, 0x1000),
+                bar(ep("06:00.0"), 0, 0xb000_0000L, 0x1000));
+        assertThat(peers(f, "05:00.0")).containsExactly(a("06:00.0"));
+        assertThat(Routing.route(f, a("05:00.0"), 0xb000_0000L).orElseThrow().via())
+                .containsExactly(a("04:00.0"), a("03:00.0"), a("02:00.0"), a("02:01.0"));
+    }
+
+    /**
+     * A port without Upstream Forwarding sends a request that came up from below with an address in its own window
+     * back down: function 01:00.0 redirects (its own ACS has RR), the root port returns the request to 01:00.1.
+     */
+    @Test
+    void aPortWithoutUpstreamForwardingSendsARedirectedRequestBackDown() {
+        Fabric noUf = fabric(acs(rp("00:01.0", 1, 1), "SV RR CR UF", "SV RR CR"),
+                bar(acs(ep("01:00.0")), 0, 0xa000_0000L, 0x1000), bar(ep("01:00.1"), 0, 0xa000_1000L, 0x1000));
+        assertThat(peers(noUf, "01:00.0")).containsExactly(a("01:00.1"));
+        Fabric uf = fabric(acs(rp("00:01.0", 1, 1)),
+                bar(acs(ep("01:00.0")), 0, 0xa000_0000L, 0x1000), bar(ep("01:00.1"), 0, 0xa000_1000L, 0x1000));
+        assertThat(peers(uf, "01:00.0")).isEmpty();
+        // The kernel groups them for the same reason: UF is one of pci_device_group()'s REQ_ACS_FLAGS on the path.
+        assertThat(Fx.derive(noUf.functions().toArray(PciFunction[]::new)).groupOf(a("01:00.0")).orElseThrow()
+                .members()).contains(a("01:00.1"));
+    }
 }

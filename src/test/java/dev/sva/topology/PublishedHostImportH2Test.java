@@ -1,0 +1,4 @@
+package dev.sva.topology;
+
+class PublishedHostImportH2Test extends PublishedHostImportTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.topology;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class PublishedHostImportPostgresTest extends PublishedHostImportTests {
+}
