@@ -269,7 +269,9 @@ class SecurityConfig {
         checks.add(new JwtAudienceValidator(p.audience()));
         checks.add(new JwtClaimValidator<Object>(p.tenantClaim(), v -> v == null || v instanceof String));
         checks.add(new JwtClaimValidator<Object>(p.nodeClaim(), v -> v == null || v instanceof String));
-        checks.add(new JwtClaimValidator<Object>(p.roleClaim(), v -> v instanceof String
+        // absent is fine: a Kubernetes service-account token carries no role claim, its subject is mapped
+        // (sva.security.subjects); a token with neither is refused by callerOf
+        checks.add(new JwtClaimValidator<Object>(p.roleClaim(), v -> v == null || v instanceof String
                 || v instanceof Collection<?> c && c.stream().allMatch(String.class::isInstance)));
         return new DelegatingOAuth2TokenValidator<>(checks);
     }
