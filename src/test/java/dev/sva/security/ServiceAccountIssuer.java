@@ -35,12 +35,16 @@ final class ServiceAccountIssuer implements AutoCloseable {
     /** The {@code iss} of its tokens and of its discovery document. */
     private volatile String issuer;
 
+    /** A new key, on a free port. */
     ServiceAccountIssuer() {
+        this(newKey(), 0);
+    }
+
+    /** {@code key} on {@code port} (0: a free one): an issuer that comes back where it was, with the key it had. */
+    ServiceAccountIssuer(RSAKey key, int port) {
+        this.key = key;
         try {
-            key = new RSAKeyGenerator(2048).keyID("k8s-sa-key").generate();
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (JOSEException e) {
-            throw new IllegalStateException(e);
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -66,6 +70,22 @@ final class ServiceAccountIssuer implements AutoCloseable {
             exchange.close();
         });
         server.start();
+    }
+
+    private static RSAKey newKey() {
+        try {
+            return new RSAKeyGenerator(2048).keyID("k8s-sa-key").generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    RSAKey key() {
+        return key;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     /** {@code http://127.0.0.1:<port>}: where discovery starts. */
