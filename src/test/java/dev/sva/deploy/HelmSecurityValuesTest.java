@@ -138,6 +138,20 @@ class HelmSecurityValuesTest {
     }
 
     @Test
+    void anotherAdminTokenValueRollsThePodEvenWithAnExistingDatabaseSecret() {
+        String first = secretChecksum(ADMIN_TOKEN);
+        String second = secretChecksum(ADMIN_TOKEN + "-rotated");
+        assertThat(first).isNotNull();
+        assertThat(second).isNotNull().isNotEqualTo(first);
+    }
+
+    private String secretChecksum(String adminToken) {
+        Map<String, Object> deployment = one(render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("database.existingSecret", "sva-db").set("security.adminToken.value", adminToken).call()), "Deployment");
+        return (String) mapAt(deployment, "spec.template.metadata.annotations").get("checksum/secret");
+    }
+
+    @Test
     void anExistingAdminTokenSecretIsReferencedAndNoneIsMade() {
         List<Map<String, Object>> docs = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
                 .set("security.adminToken.existingSecret", "sva-admin").set("security.adminToken.secretKey", "token").call());
