@@ -72,6 +72,20 @@ Checks that fail the render early with a readable message.
 {{- if not (has .Values.sva.isolation (list "STRICT" "GROUP_AWARE")) }}
 {{- fail (printf "sva.isolation must be STRICT or GROUP_AWARE, not %q" (toString .Values.sva.isolation)) }}
 {{- end }}
+{{- if and (eq .Values.security.mode "jwt") (not .Values.security.issuer) (not .Values.security.jwkSetUri) }}
+{{- fail "security.mode jwt needs security.issuer or security.jwkSetUri" }}
+{{- end }}
+{{- if and (eq .Values.security.mode "jwt") (or .Values.security.adminToken.value .Values.security.adminToken.existingSecret) }}
+{{- fail "security.adminToken is for security.mode local; in jwt mode the issuer's tokens name the admin" }}
+{{- end }}
+{{- range .Values.security.subjects }}
+{{- if and (eq .role "sva:agent") (not .node) }}
+{{- fail (printf "security.subjects: %s has role sva:agent and needs a node" .subject) }}
+{{- end }}
+{{- if and (eq .role "sva:tenant") (not .tenant) }}
+{{- fail (printf "security.subjects: %s has role sva:tenant and needs a tenant" .subject) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.database.existingSecret (or (not .Values.database.secretKeys.username) (not .Values.database.secretKeys.password)) }}
 {{- fail "database.secretKeys.username and database.secretKeys.password must name keys of database.existingSecret" }}
 {{- end }}
@@ -93,4 +107,17 @@ The label that lets a pod through the NetworkPolicy to the API (the helm test po
 */}}
 {{- define "sva.clientLabel" -}}
 {{ include "sva.fullname" . }}-client: "true"
+{{- end }}
+
+{{/*
+Name of the Secret holding the admin token of local mode: the existing one, or the one this chart
+creates from security.adminToken.value; empty when there is none (the service then makes its own).
+*/}}
+{{- define "sva.adminTokenSecretName" -}}
+{{- if ne .Values.security.mode "local" }}
+{{- else if .Values.security.adminToken.existingSecret }}
+{{- .Values.security.adminToken.existingSecret }}
+{{- else if .Values.security.adminToken.value }}
+{{- printf "%s-admin-token" (include "sva.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}

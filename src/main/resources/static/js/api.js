@@ -25,12 +25,19 @@ function headers(extra) {
   return h;
 }
 
+/** What a refusal of the caller's identity means, in words, before the service's own detail. */
+const REFUSED = {
+  401: 'Not signed in (401 UNAUTHENTICATED). Enter a valid bearer token above',
+  403: 'Not allowed with this token (403 FORBIDDEN)',
+};
+
 /** A non-2xx answer: the problem's code and detail when the service sent problem+json. */
 export class ApiError extends Error {
   constructor(status, problem, path) {
     const code = problem && problem.code ? problem.code : 'HTTP_' + status;
     const detail = problem && (problem.detail || problem.title) ? (problem.detail || problem.title) : '';
-    super(code + (detail ? ': ' + detail : '') + ' (' + path + ')');
+    const head = REFUSED[status] && (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') ? REFUSED[status] : code;
+    super(head + (detail ? ': ' + detail : '') + ' (' + path + ')');
     this.status = status;
     this.code = code;
     this.problem = problem || {};

@@ -223,7 +223,7 @@ async function sendDma(e) {
     const result = await api.post('/api/v1/dma', body);
     showDma(model, $('tree').firstElementChild, $('dma-result'), body.deviceId, result);
   } catch (err) {
-    $('dma-result').replaceChildren(h('p', { class: 'bad', 'data-outcome': 'ERROR' }, err.message));
+    $('dma-result').replaceChildren(h('p', { class: 'bad', role: 'alert', 'data-outcome': 'ERROR', 'data-code': err.code || '' }, err.message));
   }
 }
 
@@ -291,9 +291,22 @@ function selectNode(name) {
 
 async function start() {
   try {
+    delete document.body.dataset.auth;
     selectNode(await loadNodes());
   } catch (e) {
-    status(e.message + (e.status === 401 ? ' — enter a token above' : ''), true);
+    if (e instanceof api.ApiError && e.status === 401) {
+      // no token, or one the service refuses: say so, and put the cursor where the token goes
+      document.body.dataset.auth = 'needed';
+      status(api.token()
+        ? 'The token was refused (expired, or not one of this service): ' + (e.problem.detail || e.code)
+          + '. Paste another bearer token above and press “Use token”.'
+        : 'A bearer token is needed to see this service. Paste one into “Bearer token” above and press “Use token”'
+          + ' (the embedded default keeps the admin token in data/admin.token; an admin mints others with POST /api/v1/tokens).', true);
+      $('tree').replaceChildren(h('p', { class: 'hint' }, 'The fabric appears here once the service accepts your token.'));
+      $('token').focus();
+    } else {
+      status(e.message, true);
+    }
   }
 }
 

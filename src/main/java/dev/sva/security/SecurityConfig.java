@@ -38,6 +38,7 @@ import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoderInitializationException;
 import org.springframework.security.oauth2.jwt.JwtDecoders;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
@@ -192,8 +193,11 @@ class SecurityConfig {
 
     private static ProblemException unauthenticated(HttpServletRequest request, AuthenticationException e) {
         boolean sent = request.getHeader("Authorization") != null;
+        // an OAuth2 refusal's message is its cause's; its description is the reason given
+        String why = e instanceof OAuth2AuthenticationException o && o.getError().getDescription() != null
+                ? o.getError().getDescription() : e.getMessage();
         return new ProblemException(ProblemType.UNAUTHENTICATED, sent
-                ? "the bearer token is not valid: " + e.getMessage()
+                ? "the bearer token is not valid: " + why
                 : "send a token: Authorization: Bearer <token>");
     }
 
@@ -222,7 +226,13 @@ class SecurityConfig {
             try {
                 jwt = decoder.decode(token);
             } catch (JwtException e) {
-                throw new InvalidBearerTokenException(e.getMessage(), e);
+                // the description must be RFC 6750 text, or Spring replaces it by "Invalid token"
+                throw new InvalidBearerTokenException(quotable(String.valueOf(e.getMessage())), e);
+            } catch (JwtDecoderInitializationException e) {
+                // jwt mode, issuer not reachable yet (discovery failed): no token can be checked, so none is
+                // accepted; the next token tries again
+                throw new InvalidBearerTokenException(quotable("the issuer's keys cannot be fetched now: "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())), e);
             }
             return new CallerAuthentication(callerOf(jwt, properties));
         };
@@ -269,7 +279,9 @@ class SecurityConfig {
         checks.add(new JwtAudienceValidator(p.audience()));
         checks.add(new JwtClaimValidator<Object>(p.tenantClaim(), v -> v == null || v instanceof String));
         checks.add(new JwtClaimValidator<Object>(p.nodeClaim(), v -> v == null || v instanceof String));
-        checks.add(new JwtClaimValidator<Object>(p.roleClaim(), v -> v instanceof String
+        // absent is fine: a Kubernetes service-account token carries no role claim, its subject is mapped
+        // (sva.security.subjects); a token with neither is refused by callerOf
+        checks.add(new JwtClaimValidator<Object>(p.roleClaim(), v -> v == null || v instanceof String
                 || v instanceof Collection<?> c && c.stream().allMatch(String.class::isInstance)));
         return new DelegatingOAuth2TokenValidator<>(checks);
     }
