@@ -54,13 +54,23 @@ public class EventLog {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
+        record(node, null, type, subjectKind, subjectId, data);
+    }
+
+    /**
+     * Records one event about an object of {@code tenant} ({@code null}: of no tenant): only that tenant's
+     * callers, and those who see every tenant, list and stream it (rule 35). The tenant is the object's at
+     * the time of the change, written once, so filtering is a query and never a later guess.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void record(Node node, String tenant, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
         nodes.advanceEventSeq(node.id());
         long seq = nodes.lastEventSeq(node.id()).orElseThrow(() -> new IllegalStateException("node " + node.id() + " vanished"));
         node.eventSeqAdvancedTo(seq);
         Caller actor = CurrentCaller.get();
         entityManager.persist(new Event(node.id(), seq, Timestamps.now(), type, subjectKind, subjectId,
                 json.writeValueAsString(data), actor.subject(), actor.role() == null ? null : actor.role().scope(),
-                actor.tenant()));
+                actor.tenant(), tenant));
         Pending pending = pending();
         pending.seqs.merge(node.id(), seq, Math::max);
         pending.types.merge(type, 1, Integer::sum);

@@ -11,6 +11,9 @@ import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.persistence.TypedQuery;
+import jakarta.persistence.metamodel.EntityType;
+import dev.sva.security.CurrentCaller;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -131,9 +134,7 @@ public class NodeService {
     /** The node that owns the object {@code id} of this entity class; {@code 404 NOT_FOUND} when there is none. */
     @Transactional(readOnly = true)
     public Node ownerOf(Class<?> entity, Ids kind, String id) {
-        List<Long> owner = entityManager.createQuery(ownerIdQuery(entity), Long.class)
-                .setParameter("key", kind.parse(id))
-                .getResultList();
+        List<Long> owner = ownerQuery(ownerIdQuery(entity), Long.class, kind.parse(id)).getResultList();
         if (owner.isEmpty()) {
             throw kind.notFound(id);
         }
@@ -150,8 +151,7 @@ public class NodeService {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Node> lockOwnerOf(Class<?> entity, long key) {
-        List<Node> owner = entityManager.createQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class)
-                .setParameter("key", key)
+        List<Node> owner = ownerQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class, key)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
         return owner.stream().findFirst().map(this::entered);
@@ -195,9 +195,7 @@ public class NodeService {
             }
             long key = f.kind().parse(f.id());
             keys.add(key);
-            List<Long> owner = entityManager.createQuery(ownerIdQuery(f.entity()), Long.class)
-                    .setParameter("key", key)
-                    .getResultList();
+            List<Long> owner = ownerQuery(ownerIdQuery(f.entity()), Long.class, key).getResultList();
             if (owner.isEmpty()) {
                 if (f.mayBeGone()) {
                     continue;
@@ -213,9 +211,38 @@ public class NodeService {
         return new ListScope(node == null ? get(null) : node, java.util.Collections.unmodifiableList(keys));
     }
 
-    /** JPQL for the node id of the object with key {@code :key} of this entity class. */
+    /**
+     * JPQL for the node id of the object with key {@code :key} of this entity class, as the caller sees
+     * it: for a tenant ({@link CurrentCaller#tenantScope}), an object of another tenant, or of none, has
+     * no node, exactly as an id never issued (rule 34). An entity with a {@code tenant} is the tenant's when
+     * that column says so; one with a {@code groupId} (a device) when its group is allocated to the tenant.
+     */
     private String ownerIdQuery(Class<?> entity) {
-        return "select x.nodeId from " + entityManager.getMetamodel().entity(entity).getName() + " x where x.id = :key";
+        EntityType<?> type = entityManager.getMetamodel().entity(entity);
+        String query = "select x.nodeId from " + type.getName() + " x where x.id = :key";
+        if (CurrentCaller.tenantScope() == null) {
+            return query;
+        }
+        if (has(type, "tenant")) {
+            return query + " and x.tenant = :tenant";
+        }
+        if (has(type, "groupId")) {
+            return query + " and x.groupId in (select g.id from IommuGroup g where g.tenant = :tenant)";
+        }
+        return query;
+    }
+
+    private static boolean has(EntityType<?> type, String attribute) {
+        return type.getAttributes().stream().anyMatch(a -> a.getName().equals(attribute));
+    }
+
+    private <R> TypedQuery<R> ownerQuery(String jpql, Class<R> result, long key) {
+        TypedQuery<R> query = entityManager.createQuery(jpql, result).setParameter("key", key);
+        String tenant = CurrentCaller.tenantScope();
+        if (jpql.contains(":tenant")) {
+            query.setParameter("tenant", tenant);
+        }
+        return query;
     }
 
     private Node entered(Node node) {

@@ -65,6 +65,7 @@ class SecurityConfig {
 
     private static final PathPatternParser PATHS = new PathPatternParser();
     private static final Set<Role> EVERY_ROLE = EnumSet.allOf(Role.class);
+    private static final Set<Role> NOT_TENANT = EnumSet.of(Role.ADMIN, Role.AGENT, Role.VIEWER);
 
     /** One rule: requests of {@code methods} (all when empty) on {@code path} may be made by {@code roles}. */
     private record Rule(Set<HttpMethod> methods, PathPattern path, Set<Role> roles,
@@ -101,7 +102,12 @@ class SecurityConfig {
             rule("PUT", "/api/v1/nodes/{name}/topology", EnumSet.of(Role.ADMIN, Role.AGENT),
                     (caller, vars) -> caller.mayChangeNode(vars.get("name"))),
             // what-if changes nothing: a read
-            rule("POST", "/api/v1/nodes/{name}/topology/what-if", EVERY_ROLE),
+            // a node's fabric names every device and group of it: not for a tenant, which sees only its own (rule 34)
+            rule("POST", "/api/v1/nodes/{name}/topology/what-if", NOT_TENANT),
+            rule("GET,HEAD", "/api/v1/nodes/{name}/topology", NOT_TENANT),
+            rule("GET,HEAD", "/api/v1/devices/{id}/isolation", NOT_TENANT),
+            // counts of every tenant's translations and faults
+            rule("GET,HEAD", "/api/v1/dma/stats", NOT_TENANT),
             rule("POST", "/api/v1/devices/{id}/bonds", EnumSet.of(Role.ADMIN, Role.TENANT)),
             // the node of a device is checked by DeviceService
             rule("POST", "/api/v1/devices", EnumSet.of(Role.ADMIN, Role.AGENT)),

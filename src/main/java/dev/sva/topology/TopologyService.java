@@ -39,7 +39,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -106,6 +109,14 @@ public class TopologyService {
             }
             return result(node, !dryRun, analysis, plan, revoked, byBdf, idsOfKept(plan), List.of());
         }
+        // whose each device was before: a group that a change fills from several tenants' groups is released (rule 33)
+        Map<PciAddress, String> tenantOfBdf = new HashMap<>();
+        byBdf.forEach((a, d) -> {
+            String t = groupsById.get(d.groupId()).tenant();
+            if (t != null) {
+                tenantOfBdf.put(a, t);
+            }
+        });
         // 1. re-formed groups lose their bonds and their container first (TOPOLOGY.md)
         for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
             List<Long> members = current.stream().filter(d -> d.groupId() == e.getKey()).map(Device::id).toList();
@@ -149,6 +160,12 @@ public class TopologyService {
                 }
                 byBdf.put(a, devices.plugInto(node, group, fresh));
             }
+            Set<String> formerTenants = new TreeSet<>();
+            if (group.tenant() != null) {
+                formerTenants.add(group.tenant());
+            }
+            target.members().stream().map(tenantOfBdf::get).filter(Objects::nonNull).forEach(formerTenants::add);
+            groups.settleAllocation(node, group, formerTenants, "topology import");
         }
         // 4. the re-formed and emptied groups go
         for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
@@ -158,7 +175,7 @@ public class TopologyService {
             data.put("groups", e.getValue().stream().map(a -> groupOfBdf.get(a)).filter(g -> g != null).distinct()
                     .map(dev.sva.core.Ids.GROUP::format).toList());
             data.put("reason", RevokeReason.TOPOLOGY_CHANGED.name());
-            events.record(node, EventType.GROUP_REFORMED, "group", old.publicId(), data);
+            events.record(node, old.tenant(), EventType.GROUP_REFORMED, "group", old.publicId(), data);
             groups.removeEmpty(node, old);
         }
         for (long g : plan.emptied()) {

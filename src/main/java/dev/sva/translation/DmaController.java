@@ -5,6 +5,10 @@ import dev.sva.core.Ids;
 import dev.sva.core.Problems;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
+import dev.sva.device.DeviceService;
+import dev.sva.security.CurrentCaller;
+import java.util.HashMap;
+import java.util.Set;
 import dev.sva.translation.engine.Access;
 import dev.sva.translation.engine.DmaBatch;
 import dev.sva.translation.engine.DmaResult;
@@ -49,10 +53,12 @@ class DmaController {
 
     private final TranslationEngine engine;
     private final NodeService nodes;
+    private final DeviceService devices;
     private final DmaBatchJson codec;
     private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(MAX_BATCH));
 
-    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json) {
+    DmaController(TranslationEngine engine, NodeService nodes, DeviceService devices, JsonMapper json) {
+        this.devices = devices;
         this.engine = engine;
         this.nodes = nodes;
         this.codec = new DmaBatchJson(json);
@@ -138,7 +144,8 @@ class DmaController {
             throw Problems.invalid("body", "must be an object");
         }
         Parsed p = parse("", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
-        return DmaResultView.of(engine.translate(p.device, p.pasid, p.address, p.size, p.access), p.spansPages());
+        long device = visible(p.device, CurrentCaller.tenantScope(), new HashMap<>());
+        return DmaResultView.of(engine.translate(device, p.pasid, p.address, p.size, p.access), p.spansPages());
     }
 
     @PostMapping(value = "/dma/batch", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -151,9 +158,11 @@ class DmaController {
     void translateBatch(HttpServletRequest request, HttpServletResponse response) throws IOException {
         DmaBatch batch = batches.get();
         batch.clear();
+        String tenant = CurrentCaller.tenantScope();
+        Map<Long, Boolean> allocated = new HashMap<>();
         codec.read(request.getInputStream(), MAX_BATCH, (at, deviceId, pasid, address, size, access) -> {
             Parsed p = parse(at, deviceId, pasid, address, size, access);
-            batch.add(p.device, p.pasid, p.address, p.size, p.access);
+            batch.add(visible(p.device, tenant, allocated), p.pasid, p.address, p.size, p.access);
         });
         engine.translate(batch);
         response.setStatus(200);
@@ -175,7 +184,17 @@ class DmaController {
         // the records outlive an unplugged device: a device that is gone names no node, and lists nothing
         NodeService.ListScope scope = nodes.scope(node, new NodeService.Filter(dev.sva.device.Device.class, Ids.DEVICE, deviceId, true));
         long device = deviceId == null ? 0 : scope.key(0);
-        return new FaultList(engine.recentFaults(scope.node().id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+        String tenant = CurrentCaller.tenantScope();
+        if (tenant == null) {
+            return new FaultList(engine.recentFaults(scope.node().id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+        }
+        // a tenant reads the records of the devices allocated to it now; another's device lists nothing, as one never issued
+        Set<Long> own = devices.allocatedKeys(scope.node().id(), tenant);
+        if (device != 0 && !own.contains(device)) {
+            return new FaultList(List.of(), null);
+        }
+        return new FaultList(engine.recentFaults(scope.node().id(), device, Integer.MAX_VALUE).stream()
+                .filter(f -> own.contains(f.deviceId())).limit(l).map(FaultRecordView::of).toList(), null);
     }
 
     @GetMapping("/dma/stats")
@@ -206,6 +225,18 @@ class DmaController {
         } catch (RuntimeException e) {
             return NO_DEVICE;
         }
+    }
+
+    /**
+     * The requester as the caller may name it: for a tenant, a device not allocated to it is no device, and its
+     * DMA faults UNKNOWN_DEVICE exactly as an id never issued (rule 34). {@code allocated} remembers the answers
+     * of one request.
+     */
+    private long visible(long device, String tenant, Map<Long, Boolean> allocated) {
+        if (tenant == null || device == NO_DEVICE) {
+            return device;
+        }
+        return allocated.computeIfAbsent(device, k -> devices.isAllocatedTo(k, tenant)) ? device : NO_DEVICE;
     }
 
     static boolean spansPages(long address, long size) {
