@@ -229,6 +229,91 @@ abstract class TenancyTests extends ApiTest {
         assertThat(all("/api/v1/events?node=" + node).size()).isGreaterThan(ofA.size() + ofB.size());
     }
 
+    /** A host of published listings (topology tests): 05:00.0 and 05:00.1 each in a group of their own. */
+    static String switchHost() {
+        try (java.io.InputStream in = TenancyTests.class.getResourceAsStream("/topology/switch-host.lspci")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The same host with ACS off on 05:00.1: both functions of slot 05:00 now share one group. */
+    static String mergedHost() {
+        String listing = switchHost();
+        int at = listing.indexOf("0000:05:00.1 ");
+        int end = listing.indexOf("\n\n", at);
+        String block = listing.substring(at, end).replace(
+                "\t\tACSCtl:\tSrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-",
+                "\t\tACSCtl:\tSrcValid- TransBlk- ReqRedir- CmpltRedir- UpstreamFwd- EgressCtrl- DirectTrans-");
+        assertThat(block).as("the listing still has the ACS line this test turns off").contains("SrcValid-");
+        return listing.substring(0, at) + block + listing.substring(end);
+    }
+
+    Response importHost(String listing) {
+        Response r = api.send("PUT", "/api/v1/nodes/" + node + "/topology", Api.json(Map.of("lspci", listing)));
+        assertThat(r.status()).as("%s", r).isEqualTo(200);
+        return r;
+    }
+
+    String deviceAt(String bdf) {
+        return api.get("/api/v1/devices?node=" + node + "&limit=1000").body().path("items").valueStream()
+                .filter(d -> d.path("bdf").asString().equals(bdf)).findFirst().orElseThrow().path("id").asString();
+    }
+
+    @Test
+    void aMergeThatMixesTenantsReleasesTheGroupAndRevokesItsBondsWithAnIsolationWarning() {
+        importHost(switchHost());
+        String first = deviceAt("0000:05:00.0");
+        String second = deviceAt("0000:05:00.1");
+        allocated(groupOf(first), tenantB);
+        allocated(groupOf(second), tenantA);
+        String as = create(a, "/api/v1/address-spaces", Map.of("node", node, "pid", 4242));
+        Response bond = a.post("/api/v1/devices/" + second + "/bonds", Api.json(Map.of("addressSpaceId", as)));
+        assertThat(bond.status()).as("%s", bond).isEqualTo(201);
+
+        importHost(mergedHost());
+        String merged = groupOf(first);
+        assertThat(groupOf(second)).isEqualTo(merged);
+        assertThat(api.get("/api/v1/groups/" + merged).body().path("tenant").isNull()).as("released").isTrue();
+        assertProblem(a.get("/api/v1/bonds/" + bond.str("id")), 404, "NOT_FOUND");
+        assertProblem(a.get("/api/v1/devices/" + second), 404, "NOT_FOUND");
+        assertProblem(b.get("/api/v1/devices/" + first), 404, "NOT_FOUND");
+        for (Api tenant : List.of(a, b)) {
+            JsonNode warning = all("/api/v1/events?node=" + node, tenant).stream()
+                    .filter(e -> e.path("type").asString().equals("ISOLATION_WARNING")).findFirst().orElseThrow();
+            assertThat(warning.path("subject").path("id").asString()).isEqualTo(merged);
+            assertThat(warning.path("data").path("reason").asString()).isEqualTo("GROUP_MIXES_TENANTS");
+        }
+        assertThat(all("/api/v1/events?node=" + node, a).stream().filter(e -> e.path("type").asString().equals("BOND_REVOKED")))
+                .hasSize(1);
+    }
+
+    @Test
+    void aMergeOfOneTenantsGroupsKeepsTheAllocation() {
+        importHost(switchHost());
+        String first = deviceAt("0000:05:00.0");
+        String second = deviceAt("0000:05:00.1");
+        allocated(groupOf(first), tenantA);
+        allocated(groupOf(second), tenantA);
+
+        importHost(mergedHost());
+        String merged = groupOf(first);
+        assertThat(api.get("/api/v1/groups/" + merged).str("tenant")).isEqualTo(tenantA);
+        assertThat(a.get("/api/v1/groups/" + merged).body().path("devices")).hasSize(2);
+    }
+
+    @Test
+    void aDeviceHotPluggedIntoAnAllocatedGroupGoesWithTheGroupToItsTenant() {
+        String gpu = dev(20, true);
+        String group = groupOf(gpu);
+        allocated(group, tenantA);
+        String plugged = devIn(group, 20, true);
+        assertThat(api.get("/api/v1/groups/" + group).str("tenant")).isEqualTo(tenantA);
+        assertThat(a.get("/api/v1/devices/" + plugged).str("groupId")).isEqualTo(group);
+        assertProblem(b.get("/api/v1/devices/" + plugged), 404, "NOT_FOUND");
+    }
+
     /** Every item of a list as {@code as} sees it, following {@code nextCursor}. */
     List<JsonNode> all(String path, Api as) {
         List<JsonNode> items = new ArrayList<>();
