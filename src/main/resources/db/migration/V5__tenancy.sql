@@ -1,4 +1,4 @@
--- Issue 10, stage 2: tenancy (SECURITY.md, "Whole-group allocation"; docs/domain.md rules 30-37).
+-- Issue 10, stage 2: tenancy (SECURITY.md, "Whole-group allocation"; docs/domain.md rules 19-24).
 -- Containers and address spaces belong to the tenant whose token made them; NULL is an object an admin
 -- made, which belongs to no tenant. A bond (and its revocation record) carries the tenant of its
 -- address space, fixed at bind time, so that lists of bonds filter by a column, not a join.

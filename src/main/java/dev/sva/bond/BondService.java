@@ -500,7 +500,7 @@ public class BondService {
     /**
      * A bond joins a device and an address space of one tenant: the device's group must be allocated to the
      * address space's tenant, and an admin's address space (no tenant) binds only unallocated groups' devices
-     * (rule 32): {@code 409 GROUP_NOT_ALLOCATED}. A tenant never meets it: it sees only its own of both.
+     * (rule 21): {@code 409 GROUP_NOT_ALLOCATED}. A tenant never meets it: it sees only its own of both.
      */
     private static void requireSameTenant(String deviceTenant, AddressSpace space, String what) {
         if (!java.util.Objects.equals(deviceTenant, space.tenant())) {

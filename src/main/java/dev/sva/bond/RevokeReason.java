@@ -9,6 +9,6 @@ public enum RevokeReason {
     GROUP_NO_LONGER_SINGLETON,
     /** A topology import re-formed the device's group (split or merge): TOPOLOGY.md "Reconciling". */
     TOPOLOGY_CHANGED,
-    /** The device's group was released from its tenant: by a forced release, or a change that mixed tenants (rule 33). */
+    /** The device's group was released from its tenant: by a forced release, or a change that mixed tenants (rule 22). */
     GROUP_RELEASED
 }

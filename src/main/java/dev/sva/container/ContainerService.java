@@ -339,7 +339,7 @@ public class ContainerService {
                 .orElseThrow(() -> Ids.CONTAINER.notFound(id));
     }
 
-    /** A group as the caller sees it: for a tenant, only a group allocated to it exists (rule 34). */
+    /** A group as the caller sees it: for a tenant, only a group allocated to it exists (rule 23). */
     private IommuGroup visibleGroup(String groupId) {
         return groups.findById(Ids.GROUP.parse(groupId)).filter(g -> CurrentCaller.sees(g.tenant()))
                 .orElseThrow(() -> Ids.GROUP.notFound(groupId));
@@ -347,7 +347,7 @@ public class ContainerService {
 
     /**
      * A container holds only groups allocated to its tenant, and a container of no tenant (an admin's)
-     * only unallocated groups (rule 31): {@code 409 GROUP_NOT_ALLOCATED}. A tenant never meets this
+     * only unallocated groups (rule 20): {@code 409 GROUP_NOT_ALLOCATED}. A tenant never meets this
      * refusal, as it sees neither other tenants' containers nor groups not allocated to it.
      */
     private static void requireAllocatedTo(Container container, IommuGroup group) {

@@ -109,7 +109,7 @@ public class GroupService {
     }
 
     /**
-     * Allocates a group, whole, to {@code tenant} ({@code GROUP_ALLOCATED}, rule 30); allocating it again to the
+     * Allocates a group, whole, to {@code tenant} ({@code GROUP_ALLOCATED}, rule 19); allocating it again to the
      * same tenant changes nothing. {@code 409 GROUP_BUSY} while it is allocated to another tenant, or attached
      * to a container, or its devices hold bonds: members in use cannot change hands.
      */
@@ -140,7 +140,7 @@ public class GroupService {
     /**
      * Ends a group's allocation ({@code GROUP_RELEASED}); a group not allocated is left as it is. While it is
      * attached or its devices hold bonds, {@code 409 GROUP_BUSY} unless {@code force}, which revokes the bonds
-     * ({@code GROUP_RELEASED}) and detaches it first, each with its event (rule 33).
+     * ({@code GROUP_RELEASED}) and detaches it first, each with its event (rule 22).
      */
     @Transactional
     public void release(String id, boolean force) {
@@ -161,7 +161,7 @@ public class GroupService {
      * After a change of membership (a hot-plug, or a topology import that merged groups): {@code formerTenants}
      * are the tenants the group's members were allocated to before. One tenant: the group is (still) that
      * tenant's. Several: no member may stay with any of them, so the group is released, its bonds revoked and
-     * an {@code ISOLATION_WARNING} per former tenant says why (rule 33). The caller holds the node's lock.
+     * an {@code ISOLATION_WARNING} per former tenant says why (rule 22). The caller holds the node's lock.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void settleAllocation(Node node, IommuGroup group, Set<String> formerTenants, String why) {

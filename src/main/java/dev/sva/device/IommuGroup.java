@@ -32,7 +32,7 @@ public class IommuGroup {
     @Column(name = "container_id")
     private Long containerId;
 
-    /** The tenant the group is allocated to, whole; {@code null} while unallocated (rule 30). */
+    /** The tenant the group is allocated to, whole; {@code null} while unallocated (rule 19). */
     private String tenant;
 
     @Column(name = "created_at", nullable = false)

@@ -59,7 +59,7 @@ public class EventLog {
 
     /**
      * Records one event about an object of {@code tenant} ({@code null}: of no tenant): only that tenant's
-     * callers, and those who see every tenant, list and stream it (rule 35). The tenant is the object's at
+     * callers, and those who see every tenant, list and stream it (rule 24). The tenant is the object's at
      * the time of the change, written once, so filtering is a query and never a later guess.
      */
     @Transactional(propagation = Propagation.MANDATORY)

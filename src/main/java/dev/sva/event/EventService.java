@@ -50,7 +50,7 @@ public class EventService {
 
     /**
      * As {@link #after(Node, long, String, Collection, int)}, of the events about objects of {@code tenant}
-     * only ({@code null}: every event), for a stream whose sender thread is not the request's (rule 35).
+     * only ({@code null}: every event), for a stream whose sender thread is not the request's (rule 24).
      */
     @Transactional(readOnly = true)
     public List<Event> after(Node node, long after, String field, Collection<EventType> types, int limit, String tenant) {

@@ -182,7 +182,7 @@ public class EventStream implements SmartLifecycle {
         final SseEmitter emitter;
         /** The remote address the stream was opened from. */
         final String address;
-        /** The tenant whose objects' events alone this client is sent; {@code null}: every event (rule 35). */
+        /** The tenant whose objects' events alone this client is sent; {@code null}: every event (rule 24). */
         final String tenant;
         long cursor;
         volatile boolean open = true;

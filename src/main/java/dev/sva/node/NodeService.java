@@ -214,7 +214,7 @@ public class NodeService {
     /**
      * JPQL for the node id of the object with key {@code :key} of this entity class, as the caller sees
      * it: for a tenant ({@link CurrentCaller#tenantScope}), an object of another tenant, or of none, has
-     * no node, exactly as an id never issued (rule 34). An entity with a {@code tenant} is the tenant's when
+     * no node, exactly as an id never issued (rule 23). An entity with a {@code tenant} is the tenant's when
      * that column says so; one with a {@code groupId} (a device) when its group is allocated to the tenant.
      */
     private String ownerIdQuery(Class<?> entity) {

@@ -102,7 +102,7 @@ class SecurityConfig {
             rule("PUT", "/api/v1/nodes/{name}/topology", EnumSet.of(Role.ADMIN, Role.AGENT),
                     (caller, vars) -> caller.mayChangeNode(vars.get("name"))),
             // what-if changes nothing: a read
-            // a node's fabric names every device and group of it: not for a tenant, which sees only its own (rule 34)
+            // a node's fabric names every device and group of it: not for a tenant, which sees only its own (rule 23)
             rule("POST", "/api/v1/nodes/{name}/topology/what-if", NOT_TENANT),
             rule("GET,HEAD", "/api/v1/nodes/{name}/topology", NOT_TENANT),
             rule("GET,HEAD", "/api/v1/devices/{id}/isolation", NOT_TENANT),

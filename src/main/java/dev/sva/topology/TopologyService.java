@@ -109,7 +109,7 @@ public class TopologyService {
             }
             return result(node, !dryRun, analysis, plan, revoked, byBdf, idsOfKept(plan), List.of());
         }
-        // whose each device was before: a group that a change fills from several tenants' groups is released (rule 33)
+        // whose each device was before: a group that a change fills from several tenants' groups is released (rule 22)
         Map<PciAddress, String> tenantOfBdf = new HashMap<>();
         byBdf.forEach((a, d) -> {
             String t = groupsById.get(d.groupId()).tenant();

@@ -229,7 +229,7 @@ class DmaController {
 
     /**
      * The requester as the caller may name it: for a tenant, a device not allocated to it is no device, and its
-     * DMA faults UNKNOWN_DEVICE exactly as an id never issued (rule 34). {@code allocated} remembers the answers
+     * DMA faults UNKNOWN_DEVICE exactly as an id never issued (rule 23). {@code allocated} remembers the answers
      * of one request.
      */
     private long visible(long device, String tenant, Map<Long, Boolean> allocated) {

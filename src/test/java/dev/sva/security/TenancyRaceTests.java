@@ -19,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * Two tenants racing, with real concurrent requests, to be allocated one group, attach it and bind its device,
  * while an admin force-releases it: whatever order the node lock gives them, the group's device ends used by
- * one tenant at most (rule 30), and its container and bonds are that tenant's.
+ * one tenant at most (rule 19), and its container and bonds are that tenant's.
  */
 abstract class TenancyRaceTests extends ApiTest {
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The tenancy rules of docs/domain.md (30-35), each with its exact code: whole-group allocation by an admin,
+ * The tenancy rules of docs/domain.md (19-24), each with its exact code: whole-group allocation by an admin,
  * attach and bind only of a tenant's own groups, release refused while busy unless forced, and another tenant's
  * objects, events and faults as absent as ids never issued.
  */
