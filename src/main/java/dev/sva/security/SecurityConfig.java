@@ -120,6 +120,20 @@ class SecurityConfig {
             rule("POST", "/api/v1/dma/batch", EnumSet.of(Role.ADMIN, Role.TENANT)),
             rule("*", "/api/**", EnumSet.of(Role.ADMIN)));
 
+    /**
+     * The roles the first rule matching {@code method} and {@code path} lets in, for the API document; the path may be
+     * a template ({@code /api/v1/containers/{id}}). A rule's further condition (an agent's own node) is not shown.
+     */
+    static Set<Role> rolesFor(String method, String path) {
+        PathContainer p = PathContainer.parsePath(path);
+        for (Rule r : RULES) {
+            if ((r.methods().isEmpty() || r.methods().contains(HttpMethod.valueOf(method))) && r.path().matches(p)) {
+                return EnumSet.copyOf(r.roles());
+            }
+        }
+        return EnumSet.noneOf(Role.class);
+    }
+
     private static final String MISSING_SCOPE = SecurityConfig.class.getName() + ".missingScope";
 
     @Bean
