@@ -168,6 +168,12 @@ public class GroupService {
         if (formerTenants.size() == 1) {
             String tenant = formerTenants.iterator().next();
             if (!tenant.equals(group.tenant())) {
+                // a kept group of no tenant changing hands: what its old holder had of it goes first (rule 20)
+                List<Long> members = memberIds(group);
+                if (group.isAttached() || bonds.countOnDevices(members) > 0) {
+                    bonds.revokeOnDevices(node, members, RevokeReason.GROUP_RELEASED);
+                    detach(node, group);
+                }
                 group.allocateTo(tenant);
                 events.record(node, tenant, EventType.GROUP_ALLOCATED, "group", group.publicId(),
                         Map.of("tenant", tenant, "reason", why));
@@ -175,9 +181,6 @@ public class GroupService {
             return;
         }
         if (formerTenants.size() > 1) {
-            if (group.tenant() == null) {
-                group.allocateTo(formerTenants.iterator().next()); // so that releaseNow's events name a tenant
-            }
             for (String tenant : formerTenants) {
                 events.record(node, tenant, EventType.ISOLATION_WARNING, "group", group.publicId(), Map.of(
                         "reason", "GROUP_MIXES_TENANTS",
@@ -193,9 +196,11 @@ public class GroupService {
         bonds.revokeOnDevices(node, memberIds(group), RevokeReason.GROUP_RELEASED);
         detach(node, group);
         group.allocateTo(null);
-        Map<String, Object> released = new LinkedHashMap<>(data);
-        released.put("tenant", tenant);
-        events.record(node, tenant, EventType.GROUP_RELEASED, "group", group.publicId(), released);
+        if (tenant != null) { // a group a merge made of several tenants' groups was never allocated: its warnings say why
+            Map<String, Object> released = new LinkedHashMap<>(data);
+            released.put("tenant", tenant);
+            events.record(node, tenant, EventType.GROUP_RELEASED, "group", group.publicId(), released);
+        }
     }
 
     private List<Long> memberIds(IommuGroup group) {
