@@ -34,6 +34,9 @@ public class AddressSpace {
 
     private Integer pasid;
 
+    /** The tenant that made it; {@code null}: made by an admin, no tenant's. Never changes. */
+    private String tenant;
+
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
@@ -44,8 +47,9 @@ public class AddressSpace {
     protected AddressSpace() {
     }
 
-    public AddressSpace(long nodeId, int pid, String name) {
+    public AddressSpace(long nodeId, int pid, String name, String tenant) {
         this.nodeId = nodeId;
+        this.tenant = tenant;
         this.pid = pid;
         this.name = name;
         this.createdAt = Timestamps.now();
@@ -97,5 +101,9 @@ public class AddressSpace {
 
     public Instant createdAt() {
         return createdAt;
+    }
+
+    public String tenant() {
+        return tenant;
     }
 }

@@ -57,7 +57,7 @@ public class AddressSpaceQueries {
      * regions as {@code RegionMapped}s: to rebuild the engine. Answers the regions.
      */
     public long replay(Long nodeId, Consumer<StateChange> sink) {
-        List<AddressSpace> rows = nodeId == null ? spaces.findAll() : spaces.page(nodeId, 0, Pageable.unpaged());
+        List<AddressSpace> rows = nodeId == null ? spaces.findAll() : spaces.page(nodeId, null, 0, Pageable.unpaged());
         for (AddressSpace a : rows) {
             sink.accept(new StateChange.AddressSpacePut(a.nodeId(), a.id()));
         }

@@ -24,6 +24,7 @@ interface AddressSpaceRepository extends JpaRepository<AddressSpace, Long> {
             ) gaps""")
     int lowestFreePasid(long nodeId);
 
-    @Query("select a from AddressSpace a where a.nodeId = :nodeId and a.id > :after order by a.id")
-    List<AddressSpace> page(long nodeId, long after, Pageable pageable);
+    /** A page of the node's address spaces; of tenant {@code tenant} only, unless it is {@code null}. */
+    @Query("select a from AddressSpace a where a.nodeId = :nodeId and (:tenant is null or a.tenant = :tenant) and a.id > :after order by a.id")
+    List<AddressSpace> page(long nodeId, String tenant, long after, Pageable pageable);
 }

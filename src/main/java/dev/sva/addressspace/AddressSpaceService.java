@@ -13,6 +13,7 @@ import dev.sva.event.EventLog;
 import dev.sva.event.EventType;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
+import dev.sva.security.CurrentCaller;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,23 +67,24 @@ public class AddressSpaceService {
             throw new ProblemException(ProblemType.DUPLICATE, "process " + pid + " is already live on node " + node.name())
                     .with("pid", pid);
         }
-        AddressSpace space = spaces.save(new AddressSpace(node.id(), pid, name));
+        AddressSpace space = spaces.save(new AddressSpace(node.id(), pid, name, CurrentCaller.owner()));
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("pid", pid);
         data.put("name", name);
-        events.record(node, EventType.ADDRESS_SPACE_CREATED, "addressSpace", space.publicId(), data);
+        events.record(node, space.tenant(), EventType.ADDRESS_SPACE_CREATED, "addressSpace", space.publicId(), data);
         publisher.publishEvent(new StateChange.AddressSpacePut(node.id(), space.id()));
         return space;
     }
 
     @Transactional(readOnly = true)
     public AddressSpace get(String id) {
-        return spaces.findById(Ids.ADDRESS_SPACE.parse(id)).orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
+        return spaces.findById(Ids.ADDRESS_SPACE.parse(id)).filter(a -> CurrentCaller.sees(a.tenant()))
+                .orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(id));
     }
 
     @Transactional(readOnly = true)
     public List<AddressSpace> page(String nodeName, PageRequest page) {
-        return spaces.page(nodes.get(nodeName).id(), page.cursorKey(0), page.probe());
+        return spaces.page(nodes.get(nodeName).id(), CurrentCaller.tenantScope(), page.cursorKey(0), page.probe());
     }
 
     /**
@@ -99,7 +101,7 @@ public class AddressSpaceService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("pid", space.pid());
         data.put("pasid", space.pasid());
-        events.record(node, EventType.ADDRESS_SPACE_EXITED, "addressSpace", space.publicId(), data);
+        events.record(node, space.tenant(), EventType.ADDRESS_SPACE_EXITED, "addressSpace", space.publicId(), data);
         publisher.publishEvent(new StateChange.AddressSpaceRemoved(space.id()));
     }
 
@@ -116,7 +118,7 @@ public class AddressSpaceService {
         RangeRules.requireRoom(space.regionCount(), MAX_REGIONS, "process", "regions");
         Region region = regions.save(new Region(space.id(), range, physicalAddress, read, write, pinned));
         space.countRegions(1);
-        events.record(node, EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region));
+        events.record(node, space.tenant(), EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region));
         publisher.publishEvent(new StateChange.RegionMapped(space.id(), va, size, physicalAddress, read, write, pinned));
         return region;
     }
@@ -164,7 +166,7 @@ public class AddressSpaceService {
         data.put("va", Address.format(cut.first()));
         data.put("size", va == null ? null : Address.unsigned(cut.size()));
         data.put("unmappedBytes", removed);
-        events.record(node, EventType.MAPPING_REMOVED, "addressSpace", space.publicId(), data);
+        events.record(node, space.tenant(), EventType.MAPPING_REMOVED, "addressSpace", space.publicId(), data);
         if (va == null) {
             // the whole 2^64 space has no size a long can carry (AddressRange#size is 0): name each region
             for (Region r : hit) {

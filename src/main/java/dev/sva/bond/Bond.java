@@ -46,14 +46,19 @@ public class Bond {
     @Column(name = "driver_data")
     private String driverData;
 
+    /** Its address space's tenant, copied at bind time (an address space's tenant never changes). */
+    private String tenant;
+
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
     protected Bond() {
     }
 
-    Bond(long nodeId, long deviceId, long addressSpaceId, Long containerId, int pasid, boolean iopf, String driverData) {
+    Bond(long nodeId, long deviceId, long addressSpaceId, Long containerId, int pasid, boolean iopf, String driverData,
+         String tenant) {
         this.nodeId = nodeId;
+        this.tenant = tenant;
         this.deviceId = deviceId;
         this.addressSpaceId = addressSpaceId;
         this.containerId = containerId;
@@ -106,5 +111,9 @@ public class Bond {
 
     public Instant createdAt() {
         return createdAt;
+    }
+
+    public String tenant() {
+        return tenant;
     }
 }

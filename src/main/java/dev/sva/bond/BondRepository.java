@@ -25,6 +25,9 @@ interface BondRepository extends JpaRepository<Bond, Long> {
     @Query("select d.groupId, count(b) from Bond b, Device d where d.id = b.deviceId and d.groupId in :groupIds group by d.groupId")
     List<Object[]> countByGroupIds(Collection<Long> groupIds);
 
+    @Query("select count(b) from Bond b, Device d where d.id = b.deviceId and d.groupId = :groupId")
+    long countByGroupId(long groupId);
+
     /** Every bond, for rebuilding derived state at start. */
     @Query("select b from Bond b order by b.id")
     List<Bond> everything();
@@ -34,6 +37,7 @@ interface BondRepository extends JpaRepository<Bond, Long> {
               and (:deviceId is null or b.deviceId = :deviceId)
               and (:addressSpaceId is null or b.addressSpaceId = :addressSpaceId)
               and (:containerId is null or b.containerId = :containerId)
+              and (:tenant is null or b.tenant = :tenant)
             order by b.id""")
-    List<Bond> page(long nodeId, long after, Long deviceId, Long addressSpaceId, Long containerId, Pageable pageable);
+    List<Bond> page(long nodeId, long after, Long deviceId, Long addressSpaceId, Long containerId, String tenant, Pageable pageable);
 }

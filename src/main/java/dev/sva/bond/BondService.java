@@ -23,6 +23,7 @@ import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.SvaProperties;
+import dev.sva.security.CurrentCaller;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -90,6 +91,8 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         Node node = nodes.lockOwnerOf(Device.class, key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
         Device device = devices.device(key).orElseThrow(() -> Ids.DEVICE.notFound(deviceId));
         AddressSpace space = addressSpace(node, addressSpaceId);
+        requireSameTenant(devices.group(device.groupId()).orElseThrow().tenant(), space,
+                "device " + deviceId + "'s group " + Ids.GROUP.format(device.groupId()));
         var existing = bonds.findByDeviceIdAndAddressSpaceId(device.id(), space.id());
         if (existing.isPresent()) {
             return new BindResult(sameIopf(existing.get(), iopf), false);
@@ -124,6 +127,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         Container container = lockContainer(containerId);
         Node node = nodes.byId(container.nodeId());
         AddressSpace space = addressSpace(node, addressSpaceId);
+        requireSameTenant(container.tenant(), space, "container " + containerId);
         var existing = containerBonds.findByContainerIdAndAddressSpaceId(container.id(), space.id());
         if (existing.isPresent() && existing.get().iopf() != iopf) {
             throw new ProblemException(ProblemType.DUPLICATE, "container " + containerId + " is already bound to "
@@ -157,7 +161,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         }
         containerBonds.save(new ContainerBond(container.id(), space.id(), iopf, driverData));
         if (!multi.isEmpty()) {
-            events.record(node, EventType.ISOLATION_WARNING, "container", container.publicId(), Map.of(
+            events.record(node, container.tenant(), EventType.ISOLATION_WARNING, "container", container.publicId(), Map.of(
                     "reason", "MULTI_DEVICE_GROUP_BOUND",
                     "groups", multi,
                     "detail", "GROUP_AWARE: devices of one group can reach each other's BARs without the IOMMU"));
@@ -211,7 +215,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
 
     /** Why a bond id names nothing: revoked (and why), or never a bond ({@code ENOENT}). */
     private ProblemException gone(String bondId, long key) {
-        return revoked.findById(key)
+        return revoked.findById(key).filter(r -> CurrentCaller.sees(r.tenant()))
                 .map(r -> new ProblemException(ProblemType.NOT_FOUND, r.reason() == RevokeReason.PROCESS_EXIT ? "ESRCH" : "ENOENT",
                         "bond " + bondId + " was revoked (" + r.reason() + ") at " + r.revokedAt())
                         .with("id", bondId)
@@ -222,7 +226,8 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
 
     @Transactional(readOnly = true)
     public Bond get(String bondId) {
-        return bonds.findById(Ids.BOND.parse(bondId)).orElseThrow(() -> Ids.BOND.notFound(bondId));
+        return bonds.findById(Ids.BOND.parse(bondId)).filter(b -> CurrentCaller.sees(b.tenant()))
+                .orElseThrow(() -> Ids.BOND.notFound(bondId));
     }
 
     @Transactional(readOnly = true)
@@ -230,7 +235,8 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         NodeService.ListScope scope = nodes.scope(nodeName, NodeService.Filter.of(Device.class, Ids.DEVICE, deviceId),
                 NodeService.Filter.of(AddressSpace.class, Ids.ADDRESS_SPACE, addressSpaceId),
                 NodeService.Filter.of(Container.class, Ids.CONTAINER, containerId));
-        return bonds.page(scope.node().id(), page.cursorKey(0), scope.key(0), scope.key(1), scope.key(2), page.probe());
+        return bonds.page(scope.node().id(), page.cursorKey(0), scope.key(0), scope.key(1), scope.key(2),
+                CurrentCaller.tenantScope(), page.probe());
     }
 
     // ---- called by other features inside their locked transaction ----
@@ -414,7 +420,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
             if (!Long.valueOf(containerId).equals(bond.containerId())) {
                 // a device's own bond, now the container's: its detach and unbind will remove it (rule 10)
                 bond.adoptBy(containerId);
-                events.record(node, EventType.BOND_UPDATED, "bond", bond.publicId(), describe(bond, null));
+                events.record(node, bond.tenant(), EventType.BOND_UPDATED, "bond", bond.publicId(), describe(bond, null));
             }
             return bond;
         }
@@ -439,8 +445,8 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
 
     private Bond create(Node node, Device device, AddressSpace space, Long containerId, int pasid, boolean iopf,
                         String driverData) {
-        Bond bond = bonds.save(new Bond(node.id(), device.id(), space.id(), containerId, pasid, iopf, driverData));
-        events.record(node, EventType.BOND_CREATED, "bond", bond.publicId(), describe(bond, null));
+        Bond bond = bonds.save(new Bond(node.id(), device.id(), space.id(), containerId, pasid, iopf, driverData, space.tenant()));
+        events.record(node, bond.tenant(), EventType.BOND_CREATED, "bond", bond.publicId(), describe(bond, null));
         publisher.publishEvent(new StateChange.Bound(device.id(), pasid, space.id(), iopf));
         return bond;
     }
@@ -449,9 +455,9 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
     private void remove(Node node, Bond bond, RevokeReason reason) {
         bonds.delete(bond);
         if (reason != null) {
-            revoked.save(new RevokedBond(bond.id(), node.id(), reason));
+            revoked.save(new RevokedBond(bond.id(), node.id(), reason, bond.tenant()));
         }
-        events.record(node, reason == null ? EventType.BOND_REMOVED : EventType.BOND_REVOKED, "bond", bond.publicId(),
+        events.record(node, bond.tenant(), reason == null ? EventType.BOND_REMOVED : EventType.BOND_REVOKED, "bond", bond.publicId(),
                 describe(bond, reason));
         publisher.publishEvent(new StateChange.Unbound(bond.deviceId(), bond.pasid()));
     }
@@ -502,11 +508,26 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
             throw Problems.invalid("addressSpaceId", "is required");
         }
         AddressSpace space = spaces.space(Ids.ADDRESS_SPACE.parse(addressSpaceId))
+                .filter(a -> CurrentCaller.sees(a.tenant()))
                 .orElseThrow(() -> Ids.ADDRESS_SPACE.notFound(addressSpaceId));
         if (space.nodeId() != node.id()) {
             throw Problems.crossNode(node.name(), "address space", addressSpaceId, nodes.byId(space.nodeId()).name());
         }
         return space;
+    }
+
+    /**
+     * A bond joins a device and an address space of one tenant: the device's group must be allocated to the
+     * address space's tenant, and an admin's address space (no tenant) binds only unallocated groups' devices
+     * (rule 21): {@code 409 GROUP_NOT_ALLOCATED}. A tenant never meets it: it sees only its own of both.
+     */
+    private static void requireSameTenant(String deviceTenant, AddressSpace space, String what) {
+        if (!java.util.Objects.equals(deviceTenant, space.tenant())) {
+            throw new ProblemException(ProblemType.GROUP_NOT_ALLOCATED, what + " is "
+                    + (deviceTenant == null ? "of no tenant" : "of tenant " + deviceTenant) + ", address space "
+                    + space.publicId() + " " + (space.tenant() == null ? "of no tenant" : "of tenant " + space.tenant()))
+                    .with("addressSpaceId", space.publicId());
+        }
     }
 
     private Container lockContainer(String containerId) {

@@ -31,14 +31,18 @@ class RevokedBond {
     @Column(nullable = false, length = 32)
     private RevokeReason reason;
 
+    /** The revoked bond's tenant: only it (and admins, viewers) learn why the id names nothing now. */
+    private String tenant;
+
     @Column(name = "revoked_at", nullable = false)
     private Instant revokedAt;
 
     protected RevokedBond() {
     }
 
-    RevokedBond(long bondId, long nodeId, RevokeReason reason) {
+    RevokedBond(long bondId, long nodeId, RevokeReason reason, String tenant) {
         this.bondId = bondId;
+        this.tenant = tenant;
         this.nodeId = nodeId;
         this.reason = reason;
         this.revokedAt = Timestamps.now();
@@ -54,5 +58,9 @@ class RevokedBond {
 
     Instant revokedAt() {
         return revokedAt;
+    }
+
+    public String tenant() {
+        return tenant;
     }
 }

@@ -32,6 +32,9 @@ public class Container {
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
+    /** The tenant that made it; {@code null}: made by an admin, no tenant's. Never changes. */
+    private String tenant;
+
     /** How many mappings the container holds: kept with them under the node lock (dma_entry_limit, rule 17). */
     @Column(name = "mapping_count", nullable = false)
     private int mappingCount;
@@ -39,9 +42,10 @@ public class Container {
     protected Container() {
     }
 
-    public Container(long nodeId, String name) {
+    public Container(long nodeId, String name, String tenant) {
         this.nodeId = nodeId;
         this.name = name;
+        this.tenant = tenant;
         this.createdAt = Timestamps.now();
     }
 
@@ -75,5 +79,9 @@ public class Container {
 
     public Instant createdAt() {
         return createdAt;
+    }
+
+    public String tenant() {
+        return tenant;
     }
 }

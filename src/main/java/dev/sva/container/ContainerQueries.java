@@ -34,7 +34,7 @@ public class ContainerQueries {
 
     /** The ids of the node's containers. */
     public long[] idsOf(long nodeId) {
-        return containers.page(nodeId, 0, Pageable.unpaged()).stream().mapToLong(Container::id).toArray();
+        return containers.page(nodeId, null, 0, Pageable.unpaged()).stream().mapToLong(Container::id).toArray();
     }
 
     /** Every DMA mapping of the node ({@code null}: of every node) as a {@code Mapped}: to rebuild the engine. Answers how many. */

@@ -7,6 +7,7 @@ import org.springframework.data.jpa.repository.Query;
 
 interface ContainerRepository extends JpaRepository<Container, Long> {
 
-    @Query("select c from Container c where c.nodeId = :nodeId and c.id > :after order by c.id")
-    List<Container> page(long nodeId, long after, Pageable pageable);
+    /** A page of the node's containers; of tenant {@code tenant} only, unless it is {@code null}. */
+    @Query("select c from Container c where c.nodeId = :nodeId and (:tenant is null or c.tenant = :tenant) and c.id > :after order by c.id")
+    List<Container> page(long nodeId, String tenant, long after, Pageable pageable);
 }

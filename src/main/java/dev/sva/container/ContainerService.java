@@ -20,6 +20,7 @@ import dev.sva.node.NodeService;
 import dev.sva.policy.Isolation;
 import dev.sva.policy.Limits;
 import dev.sva.policy.SvaProperties;
+import dev.sva.security.CurrentCaller;
 import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,10 +72,10 @@ public class ContainerService {
             throw Problems.invalid("name", "must be 1 to 255 characters");
         }
         Node node = nodes.lock(nodeName);
-        Container container = containers.save(new Container(node.id(), name));
+        Container container = containers.save(new Container(node.id(), name, CurrentCaller.owner()));
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("name", name);
-        events.record(node, EventType.CONTAINER_CREATED, "container", container.publicId(), data);
+        events.record(node, container.tenant(), EventType.CONTAINER_CREATED, "container", container.publicId(), data);
         return new ContainerState(container, node.name(), List.of(), 0);
     }
 
@@ -87,7 +88,7 @@ public class ContainerService {
     @Transactional(readOnly = true)
     public List<ContainerState> page(String nodeName, PageRequest page) {
         Node node = nodes.get(nodeName);
-        return states(containers.page(node.id(), page.cursorKey(0), page.probe()), node.name());
+        return states(containers.page(node.id(), CurrentCaller.tenantScope(), page.cursorKey(0), page.probe()), node.name());
     }
 
     /**
@@ -104,7 +105,7 @@ public class ContainerService {
         bonds.forgetContainer(node, container.id());
         int dropped = mappings.deleteAllOf(container.id());
         containers.delete(container);
-        events.record(node, EventType.CONTAINER_DELETED, "container", container.publicId(), Map.of("mappingsDropped", dropped));
+        events.record(node, container.tenant(), EventType.CONTAINER_DELETED, "container", container.publicId(), Map.of("mappingsDropped", dropped));
         publisher.publishEvent(new StateChange.ContainerRemoved(container.id()));
     }
 
@@ -118,13 +119,14 @@ public class ContainerService {
     public boolean attach(String id, String groupId) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        IommuGroup group = devices.group(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        IommuGroup group = visibleGroup(groupId);
         if (group.nodeId() != node.id()) {
             throw Problems.crossNode(node.name(), "group", groupId, nodes.byId(group.nodeId()).name());
         }
         if (Long.valueOf(container.id()).equals(group.containerId())) {
             return false;
         }
+        requireAllocatedTo(container, group);
         List<Device> members = devices.members(group.id());
         List<Map<String, Object>> hostOwned = members.stream().filter(Device::hasHostDriver).map(Device::summary).toList();
         if (!hostOwned.isEmpty()) {
@@ -139,7 +141,7 @@ public class ContainerService {
                     + " has " + members.size() + " devices, which are not isolated from each other")
                     .with("groups", List.of(groupSummary(group, members)));
         }
-        events.record(node, EventType.GROUP_ATTACHED, "group", groupId, Map.of("containerId", container.publicId()));
+        events.record(node, container.tenant(), EventType.GROUP_ATTACHED, "group", groupId, Map.of("containerId", container.publicId()));
         publisher.publishEvent(new StateChange.GroupAttached(group.id(), container.id()));
         bonds.replayOnAttach(node, container.id(), members);
         return true;
@@ -150,7 +152,7 @@ public class ContainerService {
     public void detach(String id, String groupId) {
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
-        IommuGroup group = devices.group(Ids.GROUP.parse(groupId)).orElseThrow(() -> Ids.GROUP.notFound(groupId));
+        IommuGroup group = visibleGroup(groupId);
         if (!Long.valueOf(container.id()).equals(group.containerId())) {
             throw new ProblemException(ProblemType.NOT_FOUND, "group " + groupId + " is not attached to container " + id)
                     .with("groupId", groupId);
@@ -162,7 +164,7 @@ public class ContainerService {
         List<Long> members = devices.members(group.id()).stream().map(Device::id).toList();
         bonds.revokeContainerBonds(node, container.id(), members, reason);
         devices.detach(group);
-        events.record(node, EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()));
+        events.record(node, container.tenant(), EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()));
         publisher.publishEvent(new StateChange.GroupDetached(group.id()));
     }
 
@@ -184,7 +186,7 @@ public class ContainerService {
         RangeRules.requireRoom(container.mappingCount(), Limits.DMA_ENTRY_LIMIT, "container " + id, "mappings");
         DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
         container.countMappings(1);
-        events.record(node, EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
+        events.record(node, container.tenant(), EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
         publisher.publishEvent(new StateChange.Mapped(container.id(), range.first(), size, physicalAddress, read, write));
         return mapping;
     }
@@ -228,7 +230,7 @@ public class ContainerService {
         data.put("size", iova == null || AddressRange.isUnmapAll(iova, size) ? null : Address.unsigned(range.size()));
         data.put("unmappedBytes", bytes);
         data.put("unmappedCount", removed.size());
-        events.record(node, EventType.MAPPING_REMOVED, "container", container.publicId(), data);
+        events.record(node, container.tenant(), EventType.MAPPING_REMOVED, "container", container.publicId(), data);
         for (DmaMapping m : removed) {
             publisher.publishEvent(new StateChange.Unmapped(container.id(), m.iova(), m.size()));
         }
@@ -314,7 +316,31 @@ public class ContainerService {
     }
 
     private Container find(String id) {
-        return containers.findById(Ids.CONTAINER.parse(id)).orElseThrow(() -> Ids.CONTAINER.notFound(id));
+        return containers.findById(Ids.CONTAINER.parse(id)).filter(c -> CurrentCaller.sees(c.tenant()))
+                .orElseThrow(() -> Ids.CONTAINER.notFound(id));
+    }
+
+    /** A group as the caller sees it: for a tenant, only a group allocated to it exists (rule 23). */
+    private IommuGroup visibleGroup(String groupId) {
+        return devices.group(Ids.GROUP.parse(groupId)).filter(g -> CurrentCaller.sees(g.tenant()))
+                .orElseThrow(() -> Ids.GROUP.notFound(groupId));
+    }
+
+    /**
+     * A container holds only groups allocated to its tenant, and a container of no tenant (an admin's)
+     * only unallocated groups (rule 20): {@code 409 GROUP_NOT_ALLOCATED}. A tenant never meets this
+     * refusal, as it sees neither other tenants' containers nor groups not allocated to it.
+     */
+    private static void requireAllocatedTo(Container container, IommuGroup group) {
+        if (!java.util.Objects.equals(container.tenant(), group.tenant())) {
+            throw new ProblemException(ProblemType.GROUP_NOT_ALLOCATED, "group " + group.publicId() + " is "
+                    + (group.tenant() == null ? "not allocated" : "allocated to tenant " + group.tenant())
+                    + ", and container " + container.publicId() + " is "
+                    + (container.tenant() == null ? "of no tenant" : "of tenant " + container.tenant()))
+                    .with("groupId", group.publicId())
+                    .with("groupTenant", group.tenant())
+                    .with("containerTenant", container.tenant());
+        }
     }
 
     private Container lockAndFind(String id) {

@@ -25,6 +25,8 @@ public enum ProblemType {
     GROUP_BUSY(HttpStatus.CONFLICT, "EBUSY", "Group still has devices"),
     GROUP_NOT_VIABLE(HttpStatus.CONFLICT, "EPERM", "Group is not viable"),
     GROUP_IN_USE(HttpStatus.CONFLICT, "EINVAL", "Group is attached to another container"),
+    /** A group allocated to one tenant meeting another's container or address space, or an admin's (rule 20). */
+    GROUP_NOT_ALLOCATED(HttpStatus.CONFLICT, "EPERM", "Group is not allocated to this tenant"),
     TOPOLOGY_MANAGED(HttpStatus.CONFLICT, "EBUSY", "Node's groups come from its topology"),
     GROUP_NOT_SINGLETON(HttpStatus.CONFLICT, "EINVAL", "Device shares its IOMMU group"),
     UNSAFE_GROUP_BIND(HttpStatus.CONFLICT, "EINVAL", "Binding would cover a multi-device group"),

@@ -24,9 +24,20 @@ interface DeviceRepository extends JpaRepository<Device, Long> {
 
     long countByGroupId(long groupId);
 
-    @Query("select d from Device d where d.nodeId = :nodeId and d.id > :after order by d.id")
-    List<Device> page(long nodeId, long after, Pageable pageable);
+    /** A page of the node's devices; of groups allocated to {@code tenant} only, unless it is {@code null}. */
+    @Query("""
+            select d from Device d where d.nodeId = :nodeId and d.id > :after
+              and (:tenant is null or d.groupId in (select g.id from IommuGroup g where g.tenant = :tenant))
+            order by d.id""")
+    List<Device> page(long nodeId, String tenant, long after, Pageable pageable);
 
     @Query("select d from Device d where d.nodeId = :nodeId and d.groupId = :groupId and d.id > :after order by d.id")
     List<Device> pageInGroup(long nodeId, long groupId, long after, Pageable pageable);
+
+    /** Whether the device exists in a group allocated to {@code tenant}. */
+    @Query("select count(d) > 0 from Device d, IommuGroup g where d.id = :id and g.id = d.groupId and g.tenant = :tenant")
+    boolean isAllocatedTo(long id, String tenant);
+
+    @Query("select d.id from Device d, IommuGroup g where d.nodeId = :nodeId and g.id = d.groupId and g.tenant = :tenant")
+    List<Long> allocatedKeys(long nodeId, String tenant);
 }

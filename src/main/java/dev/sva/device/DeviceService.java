@@ -118,14 +118,14 @@ public class DeviceService {
         data.put("groupId", group.publicId());
         data.put("driver", device.driver());
         data.put("hotplug", !peers.isEmpty());
-        events.record(node, EventType.DEVICE_ADDED, "device", device.publicId(), data);
+        events.record(node, group.tenant(), EventType.DEVICE_ADDED, "device", device.publicId(), data);
         publisher.publishEvent(devicePut(device));
         if (!peers.isEmpty() && peersMayBeBound) {
             List<Long> peerIds = peers.stream().map(Device::id).toList();
             if (properties.isolation() == Isolation.STRICT) {
                 bonds.revokeOnDevices(node, peerIds, RevokeReason.GROUP_NO_LONGER_SINGLETON);
             } else if (bonds.countOnDevices(peerIds) > 0) {
-                events.record(node, EventType.ISOLATION_WARNING, "group", group.publicId(), Map.of(
+                events.record(node, group.tenant(), EventType.ISOLATION_WARNING, "group", group.publicId(), Map.of(
                         "reason", "DEVICE_JOINED_BOUND_GROUP",
                         "deviceId", device.publicId(),
                         "detail", "device joined a group whose bonds are kept under GROUP_AWARE; it can reach its peers without the IOMMU"));
@@ -152,7 +152,7 @@ public class DeviceService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("driver", driver);
         data.put("previousDriver", previous);
-        events.record(node, EventType.DEVICE_UPDATED, "device", device.publicId(), data);
+        events.record(node, group.tenant(), EventType.DEVICE_UPDATED, "device", device.publicId(), data);
         return device;
     }
 
@@ -169,10 +169,11 @@ public class DeviceService {
     /** Hot-unplug of a device of {@code node}, whose lock the caller holds: bonds revoked, then gone from its group. */
     @Transactional(propagation = Propagation.MANDATORY)
     public void unplug(Node node, Device device) {
+        String tenant = tenantOf(device);
         bonds.revokeOnDevices(node, List.of(device.id()), RevokeReason.DEVICE_REMOVED);
         devices.delete(device);
         devices.flush();
-        events.record(node, EventType.DEVICE_REMOVED, "device", device.publicId(),
+        events.record(node, tenant, EventType.DEVICE_REMOVED, "device", device.publicId(),
                 Map.of("bdf", device.bdf(), "groupId", Ids.GROUP.format(device.groupId())));
         publisher.publishEvent(new StateChange.DeviceRemoved(device.id()));
     }
@@ -189,7 +190,7 @@ public class DeviceService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("groupId", to.publicId());
         data.put("previousGroupId", Ids.GROUP.format(from));
-        events.record(node, EventType.DEVICE_UPDATED, "device", device.publicId(), data);
+        events.record(node, to.tenant(), EventType.DEVICE_UPDATED, "device", device.publicId(), data);
         publisher.publishEvent(devicePut(device));
     }
 
@@ -201,7 +202,7 @@ public class DeviceService {
         data.put("pasidBits", device.pasidBits());
         data.put("pri", device.pri());
         data.put("ats", device.ats());
-        events.record(node, EventType.DEVICE_UPDATED, "device", device.publicId(), data);
+        events.record(node, tenantOf(device), EventType.DEVICE_UPDATED, "device", device.publicId(), data);
         publisher.publishEvent(devicePut(device));
     }
 
@@ -219,7 +220,24 @@ public class DeviceService {
 
     @Transactional(readOnly = true)
     public Device get(String id) {
-        return devices.findById(Ids.DEVICE.parse(id)).orElseThrow(() -> Ids.DEVICE.notFound(id));
+        String tenant = CurrentCaller.tenantScope();
+        long key = Ids.DEVICE.parse(id);
+        if (tenant != null && !devices.isAllocatedTo(key, tenant)) {
+            throw Ids.DEVICE.notFound(id);
+        }
+        return devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
+    }
+
+    /** Whether device {@code key} is in a group allocated to {@code tenant}. */
+    @Transactional(readOnly = true)
+    public boolean isAllocatedTo(long key, String tenant) {
+        return devices.isAllocatedTo(key, tenant);
+    }
+
+    /** The keys of node {@code nodeId}'s devices in groups allocated to {@code tenant}. */
+    @Transactional(readOnly = true)
+    public java.util.Set<Long> allocatedKeys(long nodeId, String tenant) {
+        return java.util.Set.copyOf(devices.allocatedKeys(nodeId, tenant));
     }
 
     /** The scope of a device list: the node, and the group filter's key. */
@@ -232,7 +250,7 @@ public class DeviceService {
         long after = page.cursorKey(0);
         Long group = scope.key(0);
         if (group == null) {
-            return devices.page(scope.node().id(), after, page.probe());
+            return devices.page(scope.node().id(), CurrentCaller.tenantScope(), after, page.probe());
         }
         return devices.pageInGroup(scope.node().id(), group, after, page.probe());
     }
@@ -250,6 +268,11 @@ public class DeviceService {
         }
         return new StateChange.DevicePut(device.nodeId(), device.id(), device.groupId(), device.pasidBits(),
                 device.pri(), index, base, size);
+    }
+
+    /** The tenant a device is allocated to with its group; {@code null} when its group is unallocated. */
+    private String tenantOf(Device device) {
+        return groups.findById(device.groupId()).map(IommuGroup::tenant).orElse(null);
     }
 
     private Device lockAndGet(String id) {

@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -37,11 +38,17 @@ class GroupController {
     record CreateGroup(String node) {
     }
 
+    record Allocation(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "team-a",
+            description = "the tenant, as its tokens' tenant claim names it; 1 to 128 characters") String tenant) {
+    }
+
     record GroupView(String id, String node, List<String> devices, @Schema(nullable = true) String containerId, boolean singleton, boolean viable,
-                     long bondCount) {
+                     long bondCount,
+                     @Schema(nullable = true, description = "the tenant the group is allocated to, whole; null while unallocated") String tenant) {
         static GroupView of(GroupService.GroupState s) {
             return new GroupView(s.group().publicId(), s.node(), s.devices().stream().map(Device::publicId).toList(),
-                    Ids.CONTAINER.formatNullable(s.group().containerId()), s.singleton(), s.viable(), s.bondCount());
+                    Ids.CONTAINER.formatNullable(s.group().containerId()), s.singleton(), s.viable(), s.bondCount(),
+                    s.group().tenant());
         }
     }
 
@@ -65,6 +72,23 @@ class GroupController {
     @Operation(summary = "Get a group")
     GroupView get(@PathVariable String id) {
         return GroupView.of(groups.get(id));
+    }
+
+    @PutMapping("/{id}/allocation")
+    @Operation(summary = "Allocate a group, whole, to a tenant (admin)", description = "Only that tenant may then attach the "
+            + "group, bind its devices and DMA from them. Allocating again to the same tenant changes nothing. 409 GROUP_BUSY "
+            + "while the group is allocated to another tenant, attached to a container, or its devices hold bonds.")
+    GroupView allocate(@PathVariable String id, @RequestBody Allocation body) {
+        return GroupView.of(groups.allocate(id, body == null ? null : body.tenant()));
+    }
+
+    @DeleteMapping("/{id}/allocation")
+    @ApiResponse(responseCode = "204", description = "Released (or was not allocated)")
+    @Operation(summary = "Release a group's allocation (admin)", description = "409 GROUP_BUSY while the group is attached or "
+            + "its devices hold bonds, unless force=true, which revokes the bonds (GROUP_RELEASED) and detaches it first.")
+    ResponseEntity<Void> release(@PathVariable String id, @RequestParam(required = false) Boolean force) {
+        groups.release(id, Boolean.TRUE.equals(force));
+        return ResponseEntity.noContent().build();
     }
 
     @DeleteMapping("/{id}")

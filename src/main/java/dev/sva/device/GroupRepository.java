@@ -14,6 +14,7 @@ interface GroupRepository extends JpaRepository<IommuGroup, Long> {
 
     List<IommuGroup> findByContainerIdInOrderById(Collection<Long> containerIds);
 
-    @Query("select g from IommuGroup g where g.nodeId = :nodeId and g.id > :after order by g.id")
-    List<IommuGroup> page(long nodeId, long after, Pageable pageable);
+    /** A page of the node's groups; allocated to {@code tenant} only, unless it is {@code null}. */
+    @Query("select g from IommuGroup g where g.nodeId = :nodeId and (:tenant is null or g.tenant = :tenant) and g.id > :after order by g.id")
+    List<IommuGroup> page(long nodeId, String tenant, long after, Pageable pageable);
 }

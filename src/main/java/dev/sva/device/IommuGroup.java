@@ -32,6 +32,9 @@ public class IommuGroup {
     @Column(name = "container_id")
     private Long containerId;
 
+    /** The tenant the group is allocated to, whole; {@code null} while unallocated (rule 19). */
+    private String tenant;
+
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
 
@@ -64,6 +67,19 @@ public class IommuGroup {
 
     void detach() {
         containerId = null;
+    }
+
+    public String tenant() {
+        return tenant;
+    }
+
+    public boolean isAllocated() {
+        return tenant != null;
+    }
+
+    /** Allocates the group to {@code tenant}, or releases it ({@code null}); the caller checked the rules. */
+    public void allocateTo(String tenant) {
+        this.tenant = tenant;
     }
 
     public long id() {

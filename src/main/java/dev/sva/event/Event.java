@@ -54,11 +54,15 @@ public class Event {
     @Column(name = "actor_tenant")
     private String actorTenant;
 
+    /** The tenant whose object the event is about, fixed when it is written; {@code null}: no tenant's. */
+    private String tenant;
+
     protected Event() {
     }
 
     Event(long nodeId, long seq, Instant time, EventType type, String subjectKind, String subjectId, String data,
-          String actorSubject, String actorRole, String actorTenant) {
+          String actorSubject, String actorRole, String actorTenant, String tenant) {
+        this.tenant = tenant;
         this.nodeId = nodeId;
         this.seq = seq;
         this.time = time;

@@ -55,13 +55,23 @@ public class EventLog {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
+        record(node, null, type, subjectKind, subjectId, data);
+    }
+
+    /**
+     * Records one event about an object of {@code tenant} ({@code null}: of no tenant): only that tenant's
+     * callers, and those who see every tenant, list and stream it (rule 24). The tenant is the object's at
+     * the time of the change, written once, so filtering is a query and never a later guess.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void record(Node node, String tenant, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
         // The row is built now (time, data, actor) and written once its seq is known: at once, or at the end of a batch.
         java.time.Instant at = Timestamps.now();
         String body = json.writeValueAsString(data);
         Caller actor = CurrentCaller.get();
         java.util.function.LongConsumer write = seq -> entityManager.persist(new Event(node.id(), seq, at, type,
                 subjectKind, subjectId, body, actor.subject(), actor.role() == null ? null : actor.role().scope(),
-                actor.tenant()));
+                actor.tenant(), tenant));
         Batch batch = (Batch) TransactionSynchronizationManager.getResource(BATCH);
         if (batch != null && batch.nodeId == node.id()) {
             batch.writes.add(write);

@@ -5,6 +5,7 @@ import dev.sva.core.ProblemType;
 import dev.sva.core.Problems;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
+import dev.sva.security.CurrentCaller;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -44,11 +45,20 @@ public class EventService {
      */
     @Transactional(readOnly = true)
     public List<Event> after(Node node, long after, String field, Collection<EventType> types, int limit) {
+        return after(node, after, field, types, limit, CurrentCaller.tenantScope());
+    }
+
+    /**
+     * As {@link #after(Node, long, String, Collection, int)}, of the events about objects of {@code tenant}
+     * only ({@code null}: every event), for a stream whose sender thread is not the request's (rule 24).
+     */
+    @Transactional(readOnly = true)
+    public List<Event> after(Node node, long after, String field, Collection<EventType> types, int limit, String tenant) {
         requireKept(node, after, field);
         Pageable page = Pageable.ofSize(limit);
         List<Event> rows = types == null || types.isEmpty()
-                ? events.after(node.id(), after, page)
-                : events.afterOfTypes(node.id(), after, types, page);
+                ? events.after(node.id(), after, tenant, page)
+                : events.afterOfTypes(node.id(), after, types, tenant, page);
         // after was checked against the last seq, which only grows; what a prune can change is the oldest
         requireNotPruned(node, after);
         return rows;

@@ -3,6 +3,7 @@ package dev.sva.event;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.node.Node;
+import dev.sva.security.CurrentCaller;
 import io.micrometer.core.instrument.Gauge;
 import jakarta.annotation.PreDestroy;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -92,7 +93,7 @@ public class EventStream implements SmartLifecycle {
             throw new ProblemException(ProblemType.BUSY, "the service is shutting down; reconnect to another instance or later");
         }
         SseEmitter emitter = new SseEmitter(0L);
-        Client client = new Client(node, after, emitter, address);
+        Client client = new Client(node, after, emitter, address, CurrentCaller.tenantScope());
         emitter.onCompletion(() -> client.open = false);
         emitter.onTimeout(() -> client.open = false);
         emitter.onError(e -> client.open = false);
@@ -192,11 +193,14 @@ public class EventStream implements SmartLifecycle {
         final SseEmitter emitter;
         /** The remote address the stream was opened from. */
         final String address;
+        /** The tenant whose objects' events alone this client is sent; {@code null}: every event (rule 24). */
+        final String tenant;
         long cursor;
         volatile boolean open = true;
 
-        Client(Node node, long cursor, SseEmitter emitter, String address) {
+        Client(Node node, long cursor, SseEmitter emitter, String address, String tenant) {
             this.node = node;
+            this.tenant = tenant;
             this.address = address;
             this.cursor = cursor;
             this.emitter = emitter;
@@ -211,7 +215,7 @@ public class EventStream implements SmartLifecycle {
                     long known = latest.getOrDefault(node.id(), new AtomicLong()).get();
                     List<Event> batch;
                     try {
-                        batch = events.after(node, cursor, "after", null, BATCH);
+                        batch = events.after(node, cursor, "after", null, BATCH, tenant);
                     } catch (ProblemException expired) {
                         emitter.send(SseEmitter.event().comment("events after " + cursor + " expired; resynchronise"));
                         break;
@@ -225,6 +229,11 @@ public class EventStream implements SmartLifecycle {
                     }
                     if (batch.size() == BATCH) {
                         continue;
+                    }
+                    if (tenant != null) {
+                        // every event up to known committed before the read: none of them is this tenant's
+                        // beyond what was sent, so the cursor passes them and a prune of them is no gap
+                        cursor = Math.max(cursor, known);
                     }
                     if (System.nanoTime() - lastWrite >= properties.heartbeat().toNanos()) {
                         emitter.send(SseEmitter.event().comment("heartbeat"));

@@ -16,5 +16,9 @@ public enum EventType {
     /** A node's fabric was imported and changed something (TOPOLOGY.md); an unchanged re-import writes none. */
     TOPOLOGY_IMPORTED,
     /** A group whose membership a topology import changed other than by plug or unplug: detached, bonds revoked. */
-    GROUP_REFORMED
+    GROUP_REFORMED,
+    /** A group allocated, whole, to a tenant (rule 19): {@code data.tenant}. */
+    GROUP_ALLOCATED,
+    /** A group's allocation ended: by an admin, or by a hot-plug or merge that mixed tenants ({@code data.reason}). */
+    GROUP_RELEASED
 }

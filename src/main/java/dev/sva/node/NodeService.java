@@ -9,6 +9,9 @@ import dev.sva.core.Problems;
 import dev.sva.core.StateChange;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.persistence.TypedQuery;
+import jakarta.persistence.metamodel.EntityType;
+import dev.sva.security.CurrentCaller;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,9 +145,7 @@ public class NodeService {
     /** The node that owns the object {@code id} of this entity class; {@code 404 NOT_FOUND} when there is none. */
     @Transactional(readOnly = true)
     public Node ownerOf(Class<?> entity, Ids kind, String id) {
-        List<Long> owner = entityManager.createQuery(ownerIdQuery(entity), Long.class)
-                .setParameter("key", kind.parse(id))
-                .getResultList();
+        List<Long> owner = ownerQuery(ownerIdQuery(entity), Long.class, kind.parse(id)).getResultList();
         if (owner.isEmpty()) {
             throw kind.notFound(id);
         }
@@ -211,15 +212,12 @@ public class NodeService {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Node> lockOwnerOf(Class<?> entity, long key) {
-        List<Long> owner = connectionFree(() -> entityManager.createQuery(ownerIdQuery(entity), Long.class)
-                .setParameter("key", key)
-                .getResultList());
+        List<Long> owner = connectionFree(() -> ownerQuery(ownerIdQuery(entity), Long.class, key).getResultList());
         if (owner.isEmpty()) {
             return Optional.empty();
         }
         gate.enter(owner.get(0));
-        List<Node> locked = entityManager.createQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class)
-                .setParameter("key", key)
+        List<Node> locked = ownerQuery("select n from Node n where n.id = (" + ownerIdQuery(entity) + ")", Node.class, key)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
         // empty when the object went away meanwhile; its node, whose gate was entered, otherwise
@@ -277,9 +275,7 @@ public class NodeService {
             }
             long key = f.kind().parse(f.id());
             keys.add(key);
-            List<Long> owner = entityManager.createQuery(ownerIdQuery(f.entity()), Long.class)
-                    .setParameter("key", key)
-                    .getResultList();
+            List<Long> owner = ownerQuery(ownerIdQuery(f.entity()), Long.class, key).getResultList();
             if (owner.isEmpty()) {
                 if (f.mayBeGone()) {
                     continue;
@@ -295,9 +291,38 @@ public class NodeService {
         return new ListScope(node == null ? get(null) : node, java.util.Collections.unmodifiableList(keys));
     }
 
-    /** JPQL for the node id of the object with key {@code :key} of this entity class. */
+    /**
+     * JPQL for the node id of the object with key {@code :key} of this entity class, as the caller sees
+     * it: for a tenant ({@link CurrentCaller#tenantScope}), an object of another tenant, or of none, has
+     * no node, exactly as an id never issued (rule 23). An entity with a {@code tenant} is the tenant's when
+     * that column says so; one with a {@code groupId} (a device) when its group is allocated to the tenant.
+     */
     private String ownerIdQuery(Class<?> entity) {
-        return "select x.nodeId from " + entityManager.getMetamodel().entity(entity).getName() + " x where x.id = :key";
+        EntityType<?> type = entityManager.getMetamodel().entity(entity);
+        String query = "select x.nodeId from " + type.getName() + " x where x.id = :key";
+        if (CurrentCaller.tenantScope() == null) {
+            return query;
+        }
+        if (has(type, "tenant")) {
+            return query + " and x.tenant = :tenant";
+        }
+        if (has(type, "groupId")) {
+            return query + " and x.groupId in (select g.id from IommuGroup g where g.tenant = :tenant)";
+        }
+        return query;
+    }
+
+    private static boolean has(EntityType<?> type, String attribute) {
+        return type.getAttributes().stream().anyMatch(a -> a.getName().equals(attribute));
+    }
+
+    private <R> TypedQuery<R> ownerQuery(String jpql, Class<R> result, long key) {
+        TypedQuery<R> query = entityManager.createQuery(jpql, result).setParameter("key", key);
+        String tenant = CurrentCaller.tenantScope();
+        if (jpql.contains(":tenant")) {
+            query.setParameter("tenant", tenant);
+        }
+        return query;
     }
 
     /** The node of this id, if any. */

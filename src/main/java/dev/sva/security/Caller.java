@@ -21,4 +21,22 @@ public record Caller(String subject, Role role, String tenant, String node) {
     public boolean mayChangeNode(String nodeName) {
         return role != Role.AGENT || node != null && node.equals(nodeName);
     }
+
+    /**
+     * The tenant whose objects alone this caller may see, or {@code null} when it sees every object
+     * (admin, viewer, agent, the system). A tenant token without a tenant claim sees nothing: its scope is
+     * the empty string, which no object's tenant is.
+     */
+    public String tenantScope() {
+        return role != Role.TENANT ? null : tenant == null ? "" : tenant;
+    }
+
+    /**
+     * Whether an object of tenant {@code owner} ({@code null}: no tenant's) exists for this caller. For
+     * a tenant, another tenant's object and an object of no tenant are as absent as an id never issued.
+     */
+    public boolean sees(String owner) {
+        String scope = tenantScope();
+        return scope == null || scope.equals(owner);
+    }
 }

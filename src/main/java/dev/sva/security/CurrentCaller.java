@@ -31,6 +31,28 @@ public final class CurrentCaller {
         }
     }
 
+    /** Whether the caller sees an object of tenant {@code owner}: see {@link Caller#sees}. */
+    public static boolean sees(String owner) {
+        return get().sees(owner);
+    }
+
+    /** The tenant scope of the caller ({@link Caller#tenantScope}): {@code null} when it sees everything. */
+    public static String tenantScope() {
+        return get().tenantScope();
+    }
+
+    /**
+     * The tenant a container or address space made now belongs to: the caller's tenant, {@code null} for
+     * an admin. A tenant token without a tenant claim may make nothing ({@code 403 FORBIDDEN}).
+     */
+    public static String owner() {
+        String scope = tenantScope();
+        if (scope != null && scope.isEmpty()) {
+            throw forbidden("a " + Role.TENANT.scope() + " token needs a tenant claim to make objects", Role.TENANT.scope());
+        }
+        return scope;
+    }
+
     /** {@code 403 FORBIDDEN} naming the scope that would have been allowed. */
     static ProblemException forbidden(String detail, String missingScope) {
         return new ProblemException(ProblemType.FORBIDDEN, detail).with("scope", missingScope);

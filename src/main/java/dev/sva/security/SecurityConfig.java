@@ -66,6 +66,7 @@ class SecurityConfig {
 
     private static final PathPatternParser PATHS = new PathPatternParser();
     private static final Set<Role> EVERY_ROLE = EnumSet.allOf(Role.class);
+    private static final Set<Role> NOT_TENANT = EnumSet.of(Role.ADMIN, Role.AGENT, Role.VIEWER);
 
     /** One rule: requests of {@code methods} (all when empty) on {@code path} may be made by {@code roles}. */
     private record Rule(Set<HttpMethod> methods, PathPattern path, Set<Role> roles,
@@ -102,7 +103,12 @@ class SecurityConfig {
             rule("PUT", "/api/v1/nodes/{name}/topology", EnumSet.of(Role.ADMIN, Role.AGENT),
                     (caller, vars) -> caller.mayChangeNode(vars.get("name"))),
             // what-if changes nothing: a read
-            rule("POST", "/api/v1/nodes/{name}/topology/what-if", EVERY_ROLE),
+            // a node's fabric names every device and group of it: not for a tenant, which sees only its own (rule 23)
+            rule("POST", "/api/v1/nodes/{name}/topology/what-if", NOT_TENANT),
+            rule("GET,HEAD", "/api/v1/nodes/{name}/topology", NOT_TENANT),
+            rule("GET,HEAD", "/api/v1/devices/{id}/isolation", NOT_TENANT),
+            // counts of every tenant's translations and faults
+            rule("GET,HEAD", "/api/v1/dma/stats", NOT_TENANT),
             rule("POST", "/api/v1/devices/{id}/bonds", EnumSet.of(Role.ADMIN, Role.TENANT)),
             // the node of a device is checked by DeviceService
             rule("POST", "/api/v1/devices", EnumSet.of(Role.ADMIN, Role.AGENT)),
@@ -114,6 +120,20 @@ class SecurityConfig {
             rule("POST", "/api/v1/dma", EnumSet.of(Role.ADMIN, Role.TENANT)),
             rule("POST", "/api/v1/dma/batch", EnumSet.of(Role.ADMIN, Role.TENANT)),
             rule("*", "/api/**", EnumSet.of(Role.ADMIN)));
+
+    /**
+     * The roles the first rule matching {@code method} and {@code path} lets in, for the API document; the path may be
+     * a template ({@code /api/v1/containers/{id}}). A rule's further condition (an agent's own node) is not shown.
+     */
+    static Set<Role> rolesFor(String method, String path) {
+        PathContainer p = PathContainer.parsePath(path);
+        for (Rule r : RULES) {
+            if ((r.methods().isEmpty() || r.methods().contains(HttpMethod.valueOf(method))) && r.path().matches(p)) {
+                return EnumSet.copyOf(r.roles());
+            }
+        }
+        return EnumSet.noneOf(Role.class);
+    }
 
     private static final String MISSING_SCOPE = SecurityConfig.class.getName() + ".missingScope";
 

@@ -38,7 +38,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
@@ -105,6 +108,14 @@ public class TopologyService {
             }
             return result(node, !dryRun, analysis, plan, revoked, byBdf, idsOfKept(plan), List.of());
         }
+        // whose each device was before: a group that a change fills from several tenants' groups is released (rule 22)
+        Map<PciAddress, String> tenantOfBdf = new HashMap<>();
+        byBdf.forEach((a, d) -> {
+            String t = groupsById.get(d.groupId()).tenant();
+            if (t != null) {
+                tenantOfBdf.put(a, t);
+            }
+        });
         // The import's events are written in one batch at its end (EventLog.batched): one seq allocation instead of
         // a flush of the persistence context per event, which made importing thousands of devices quadratic.
         List<Warning> warnings = new ArrayList<>();
@@ -166,6 +177,12 @@ public class TopologyService {
                     members.add(plugged);
                     byBdf.put(a, plugged);
                 }
+                Set<String> formerTenants = new TreeSet<>();
+                if (group.tenant() != null) {
+                    formerTenants.add(group.tenant());
+                }
+                target.members().stream().map(tenantOfBdf::get).filter(Objects::nonNull).forEach(formerTenants::add);
+                groups.settleAllocation(node, group, formerTenants, "topology import");
             }
             // 4. the re-formed and emptied groups go
             for (Map.Entry<Long, List<PciAddress>> e : plan.reformed().entrySet()) {
@@ -175,7 +192,7 @@ public class TopologyService {
                 data.put("groups", e.getValue().stream().map(a -> groupOfBdf.get(a)).filter(g -> g != null).distinct()
                         .map(dev.sva.core.Ids.GROUP::format).toList());
                 data.put("reason", RevokeReason.TOPOLOGY_CHANGED.name());
-                events.record(node, EventType.GROUP_REFORMED, "group", old.publicId(), data);
+                events.record(node, old.tenant(), EventType.GROUP_REFORMED, "group", old.publicId(), data);
                 groups.removeEmpty(node, old);
             }
             for (long g : plan.emptied()) {

@@ -5,6 +5,10 @@ import dev.sva.core.Ids;
 import dev.sva.core.Problems;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
+import dev.sva.device.DeviceService;
+import dev.sva.security.CurrentCaller;
+import java.util.HashMap;
+import java.util.Set;
 import dev.sva.translation.engine.Access;
 import dev.sva.translation.engine.DmaBatch;
 import dev.sva.translation.engine.FaultReason;
@@ -46,7 +50,10 @@ class DmaController {
 
     private final EngineFeed feed;
 
-    DmaController(TranslationEngine engine, NodeService nodes, JsonMapper json, EngineFeed feed) {
+    private final DeviceService devices;
+
+    DmaController(TranslationEngine engine, NodeService nodes, DeviceService devices, JsonMapper json, EngineFeed feed) {
+        this.devices = devices;
         this.engine = engine;
         this.feed = feed;
         this.nodes = nodes;
@@ -118,6 +125,7 @@ class DmaController {
         }
         DmaBatch one = new DmaBatch(1);
         DmaJson.add(one, "", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
+        hideUnallocated(one);
         feed.refreshStale();
         engine.translate(one);
         ok(response);
@@ -135,6 +143,7 @@ class DmaController {
         DmaBatch batch = batches.get();
         batch.clear();
         codec.readBatch(request.getInputStream(), batch);
+        hideUnallocated(batch);
         feed.refreshStale();
         engine.translate(batch);
         ok(response);
@@ -155,7 +164,17 @@ class DmaController {
         // the records outlive an unplugged device: a device that is gone names no node, and lists nothing
         NodeService.ListScope scope = nodes.scope(node, new NodeService.Filter(dev.sva.device.Device.class, Ids.DEVICE, deviceId, true));
         long device = deviceId == null ? 0 : scope.key(0);
-        return new FaultList(engine.recentFaults(scope.node().id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+        String tenant = CurrentCaller.tenantScope();
+        if (tenant == null) {
+            return new FaultList(engine.recentFaults(scope.node().id(), device, l).stream().map(FaultRecordView::of).toList(), null);
+        }
+        // a tenant reads the records of the devices allocated to it now; another's device lists nothing, as one never issued
+        Set<Long> own = devices.allocatedKeys(scope.node().id(), tenant);
+        if (device != 0 && !own.contains(device)) {
+            return new FaultList(List.of(), null);
+        }
+        return new FaultList(engine.recentFaults(scope.node().id(), device, Integer.MAX_VALUE).stream()
+                .filter(f -> own.contains(f.deviceId())).limit(l).map(FaultRecordView::of).toList(), null);
     }
 
     @GetMapping("/dma/stats")
@@ -167,6 +186,24 @@ class DmaController {
         pageRequests.put(PageResponse.SUCCESS, s.pageRequestsSuccess());
         pageRequests.put(PageResponse.INVALID, s.pageRequestsInvalid());
         return new StatsView(node, s.translations(), s.iotlbHits(), s.iotlbMisses(), s.faults(), pageRequests, s.peerToPeer());
+    }
+
+    /**
+     * For a tenant, a requester not allocated to it is no device: its DMA faults UNKNOWN_DEVICE exactly as
+     * an id never issued (rule 23).
+     */
+    private void hideUnallocated(DmaBatch batch) {
+        String tenant = CurrentCaller.tenantScope();
+        if (tenant == null) {
+            return;
+        }
+        Map<Long, Boolean> allocated = new HashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            long device = batch.requester(i);
+            if (device != DmaJson.NO_DEVICE && !allocated.computeIfAbsent(device, k -> devices.isAllocatedTo(k, tenant))) {
+                batch.forgetRequester(i);
+            }
+        }
     }
 
     private static void ok(HttpServletResponse response) {

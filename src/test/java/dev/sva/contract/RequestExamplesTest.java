@@ -25,12 +25,12 @@ import tools.jackson.databind.JsonNode;
 class RequestExamplesTest extends ApiTest {
 
     /** Operations with a request body, in the order their examples build on each other. */
-    private static final List<String> STORY = List.of("createNode", "mintToken", "createDevice", "updateDevice", "createGroup",
+    private static final List<String> STORY = List.of("createNode", "mintToken", "createDevice", "allocateGroup", "releaseGroup", "updateDevice", "createGroup",
             "createAddressSpace", "mapRegion", "bindDevice", "translateDma", "createContainer", "attachGroup",
             "mapDma", "translateDmaBatch", "bindContainer", "importTopology", "whatIfTopology");
 
     /** Operations without a body the story runs at their parameters' examples too. */
-    private static final List<String> WITHOUT_BODY = List.of("attachGroup");
+    private static final List<String> WITHOUT_BODY = List.of("releaseGroup", "attachGroup");
 
     @Test
     void everyRequestBodyExampleSucceedsAsItIsOnAFreshService() {

@@ -150,7 +150,10 @@ abstract class NoServerErrorFuzzTests extends ApiTest {
                 new Target("PUT", "/api/v1/nodes/{name}/topology", "/api/v1/nodes/" + other + "/topology",
                         obj("functions", List.of(obj("bdf", "0000:00:1f.0", "type", "ENDPOINT", "vendorId", "8086", "deviceId", "a0a3")))),
                 new Target("POST", "/api/v1/nodes/{name}/topology/what-if", "/api/v1/nodes/" + node + "/topology/what-if",
-                        obj("unplug", List.of("0000:3b:00.0"))))) {
+                        obj("unplug", List.of("0000:3b:00.0"))),
+                // a group no other target uses: an allocation that succeeds must not turn the binds above into refusals
+                new Target("PUT", "/api/v1/groups/{id}/allocation", "/api/v1/groups/" + groupOf(otherDevice) + "/allocation",
+                        obj("tenant", "acme")))) {
             templates.put(t.key(), t);
         }
 

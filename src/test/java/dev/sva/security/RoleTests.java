@@ -120,6 +120,9 @@ abstract class RoleTests extends ApiTest {
         forbidden(tenant.post("/api/v1/tokens", Api.json(Map.of("role", "sva:tenant", "tenant", "acme"))), "sva:admin");
         assertThat(state(node)).isEqualTo(before);
 
+        // a tenant uses only groups allocated to it (rule 19)
+        assertThat(api.send("PUT", "/api/v1/groups/" + groupOf(gpu) + "/allocation", Api.json(Map.of("tenant", "acme")))
+                .status()).isEqualTo(200);
         String as = created(tenant.post("/api/v1/address-spaces", Api.json(Map.of("node", node, "pid", 4242))));
         Response bond = tenant.post("/api/v1/devices/" + gpu + "/bonds", Api.json(Map.of("addressSpaceId", as)));
         assertThat(bond.status()).as("%s", bond).isEqualTo(201);

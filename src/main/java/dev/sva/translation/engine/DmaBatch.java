@@ -116,6 +116,16 @@ public final class DmaBatch {
      * @param size   bytes accessed, at least 1
      * @throws IllegalArgumentException if the batch is full, {@code size < 1} or {@code access} is null
      */
+    /** The requester of entry {@code i}. */
+    public long requester(int i) {
+        return deviceId[i];
+    }
+
+    /** Entry {@code i} names no device (key 0, which no device has): it faults {@code UNKNOWN_DEVICE}. */
+    public void forgetRequester(int i) {
+        deviceId[i] = 0;
+    }
+
     public int add(long deviceId, int pasid, long address, long size, Access access) {
         if (this.size == capacity) {
             throw new IllegalArgumentException("batch full: " + capacity);

@@ -1,0 +1,4 @@
+package dev.sva.security;
+
+class HostileTenantH2Test extends HostileTenantTests {
+}

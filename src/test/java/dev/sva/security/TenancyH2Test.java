@@ -1,0 +1,4 @@
+package dev.sva.security;
+
+class TenancyH2Test extends TenancyTests {
+}

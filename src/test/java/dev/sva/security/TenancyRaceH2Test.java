@@ -1,0 +1,4 @@
+package dev.sva.security;
+
+class TenancyRaceH2Test extends TenancyRaceTests {
+}
