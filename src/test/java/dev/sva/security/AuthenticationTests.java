@@ -68,6 +68,16 @@ abstract class AuthenticationTests extends ApiTest {
     }
 
     @Test
+    void aMegabyteTokenIsRefusedAsItsHeaderIsTooLargeAndChangesNothing() {
+        String name = Api.uniqueNode();
+        Response r = api.as("a".repeat(1 << 20)).post("/api/v1/nodes", Api.json(Map.of("name", name)));
+        // the head cannot even be read (server.max-http-request-header-size), so no token is looked at
+        assertProblem(r, 400, "VALIDATION_FAILED");
+        assertThat(r.str("field")).as("%s", r).isEqualTo("headers");
+        assertThat(api.get("/api/v1/nodes/" + name).status()).as("the node was not made").isEqualTo(404);
+    }
+
+    @Test
     void expiredTokenIsUnauthenticated() {
         Instant past = Instant.now().minusSeconds(3600);
         refusedAndNothingChanged(api.as(forged(c -> c.issueTime(Date.from(past.minusSeconds(60)))
