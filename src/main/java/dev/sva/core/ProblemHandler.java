@@ -144,6 +144,19 @@ public class ProblemHandler {
         return problem(Problems.invalid("query", "is not valid percent-encoded UTF-8"));
     }
 
+    /**
+     * Spring Security's firewall ({@code StrictHttpFirewall}) checks parameter names and header values
+     * when they are first read, so its refusal reaches here rather than the filter chain: a parameter
+     * name (of the query or of a form body) or a header with characters it does not allow.
+     */
+    @ExceptionHandler(org.springframework.security.web.firewall.RequestRejectedException.class)
+    ResponseEntity<Map<String, Object>> rejectedByFirewall(org.springframework.security.web.firewall.RequestRejectedException e) {
+        boolean parameter = String.valueOf(e.getMessage()).contains("parameter");
+        return problem(Problems.invalid(parameter ? "parameters" : "headers", parameter
+                ? "hold a name with characters that are not allowed (control or unprintable characters)"
+                : "hold a name or value with characters that are not allowed (control or unprintable characters)"));
+    }
+
     @ExceptionHandler(NoResourceFoundException.class)
     ResponseEntity<Map<String, Object>> noResource(NoResourceFoundException e) {
         return render(ProblemType.NOT_FOUND, "ENOENT", "no resource at /" + e.getResourcePath(), Map.of());
