@@ -5,6 +5,7 @@ import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
+import dev.sva.core.RangeRules;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
@@ -124,7 +125,7 @@ class AddressSpaceController {
         PageRequest page = PageRequest.of(limit, cursor);
         AddressRange range = AddressRange.ofQuery("va", va == null ? null : Address.parse("va", va),
                 size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
-        return Page.of(nodes.listed(nodes.byId(spaces.get(id).nodeId()), () -> spaces.regions(id, range, page)), page.limit(), AddressSpaceService::nextCursor, RegionView::of);
+        return Page.of(nodes.listed(nodes.byId(spaces.get(id).nodeId()), () -> spaces.regions(id, range, page)), page.limit(), RangeRules::nextCursor, RegionView::of);
     }
 
     @DeleteMapping("/{id}/mappings")
