@@ -144,8 +144,7 @@ class ContainerController {
                                @RequestParam(required = false) String cursor, @RequestParam(required = false) String iova,
                                @RequestParam(required = false) String size) {
         PageRequest page = PageRequest.of(limit, cursor);
-        AddressRange range = AddressRange.ofQuery("iova", iova == null ? null : Address.parse("iova", iova),
-                size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
+        AddressRange range = AddressRange.ofQuery("iova", Address.parseParam("iova", iova), Address.parseSizeParam(size));
         return Page.of(nodes.listed(nodes.byId(containers.get(id).container().nodeId()), () -> containers.mappings(id, range, page)), page.limit(), RangeRules::nextCursor, MappingView::of);
     }
 
@@ -160,8 +159,8 @@ class ContainerController {
             + "answers 409 MAPPING_SPLIT (EINVAL) and removes nothing.")
     UnmapView unmap(@PathVariable String id, @RequestParam(required = false) String iova,
                     @RequestParam(required = false) String size) {
-        Long start = iova == null ? null : Address.parse("iova", iova);
-        Long length = size == null ? null : Address.parseSize("size", Address.sizeParam(size));
+        Long start = Address.parseParam("iova", iova);
+        Long length = Address.parseSizeParam(size);
         ContainerService.Unmapped u = containers.unmap(id, start, length);
         return new UnmapView(u.unmappedBytes(), u.unmappedCount());
     }
