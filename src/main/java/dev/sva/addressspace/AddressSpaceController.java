@@ -5,6 +5,7 @@ import dev.sva.core.Address;
 import dev.sva.core.AddressRange;
 import dev.sva.core.Page;
 import dev.sva.core.PageRequest;
+import dev.sva.core.RangeRules;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import io.swagger.v3.oas.annotations.Operation;
@@ -122,9 +123,8 @@ class AddressSpaceController {
                              @RequestParam(required = false) String cursor, @RequestParam(required = false) String va,
                              @RequestParam(required = false) String size) {
         PageRequest page = PageRequest.of(limit, cursor);
-        AddressRange range = AddressRange.ofQuery("va", va == null ? null : Address.parse("va", va),
-                size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
-        return Page.of(nodes.listed(nodes.byId(spaces.get(id).nodeId()), () -> spaces.regions(id, range, page)), page.limit(), AddressSpaceService::nextCursor, RegionView::of);
+        AddressRange range = AddressRange.ofQuery("va", Address.parseParam("va", va), Address.parseSizeParam(size));
+        return Page.of(nodes.listed(nodes.byId(spaces.get(id).nodeId()), () -> spaces.regions(id, range, page)), page.limit(), RangeRules::nextCursor, RegionView::of);
     }
 
     @DeleteMapping("/{id}/mappings")
@@ -132,8 +132,8 @@ class AddressSpaceController {
             + "removes every region; size 0 is 400 VALIDATION_FAILED (EINVAL), as munmap(2). Answers the bytes removed.")
     MunmapView unmap(@PathVariable String id, @RequestParam(required = false) String va,
                      @RequestParam(required = false) String size) {
-        Long start = va == null ? null : Address.parse("va", va);
-        Long length = size == null ? null : Address.parseSize("size", Address.sizeParam(size));
+        Long start = Address.parseParam("va", va);
+        Long length = Address.parseSizeParam(size);
         return new MunmapView(spaces.unmap(id, start, length));
     }
 }

@@ -108,9 +108,7 @@ public class AddressSpaceService {
     /** mmap: adds a region under the same alignment and overlap rules as DMA mappings, against vaBits. */
     @Transactional
     public Region map(String id, long va, long size, long physicalAddress, boolean read, boolean write, boolean pinned) {
-        if (!read && !write) {
-            throw Problems.invalid("read", "a region needs read or write permission");
-        }
+        RangeRules.requirePermission(read, write, "region");
         AddressSpace space = lockAndFind(id);
         Node node = nodes.byId(space.nodeId());
         AddressRange range = AddressRange.ofMapping("va", va, size, physicalAddress, node.vaBits());
@@ -130,9 +128,7 @@ public class AddressSpaceService {
      */
     @Transactional
     public BigInteger unmap(String id, Long va, Long size) {
-        if ((va == null) != (size == null)) {
-            throw Problems.invalid(va == null ? "va" : "size", "va and size go together; give neither to unmap all");
-        }
+        RangeRules.requireBothOrNeither("va", va, size);
         AddressSpace space = lockAndFind(id);
         Node node = nodes.byId(space.nodeId());
         AddressRange cut;
@@ -185,12 +181,7 @@ public class AddressSpaceService {
     @Transactional(readOnly = true)
     public List<Region> regions(String id, AddressRange range, PageRequest page) {
         AddressSpace space = get(id);
-        long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
-        return RangeRules.page(regions.of(space.id()), range, from, page.probe());
-    }
-
-    public static String nextCursor(Region last) {
-        return Address.format(last.va() + 1);
+        return RangeRules.page(regions.of(space.id()), range, page);
     }
 
     static Map<String, Object> summary(Region r) {

@@ -10,11 +10,11 @@ import dev.sva.device.Device;
 import dev.sva.addressspace.AddressSpace;
 import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
+import dev.sva.core.Responses;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
@@ -75,7 +75,7 @@ class BondController {
         BondService.BindResult r = bonds.bindDevice(id, body.addressSpaceId(), Boolean.TRUE.equals(body.iopf()), body.driverData());
         counted("device", r.created());
         BondView view = BondView.of(r.bond());
-        return r.created() ? ResponseEntity.created(URI.create("/api/v1/bonds/" + view.id())).body(view) : ResponseEntity.ok(view);
+        return Responses.createdOrExisting(r.created(), "/api/v1/bonds/" + view.id(), view);
     }
 
     @PostMapping("/containers/{id}/bonds")
@@ -93,10 +93,8 @@ class BondController {
                 body.driverData());
         counted("container", r.created());
         ContainerBindView view = new ContainerBindView(r.pasid(), r.bonds().stream().map(BondView::of).toList());
-        return r.created()
-                ? ResponseEntity.created(URI.create("/api/v1/bonds?node=" + r.node() + "&containerId=" + id
-                        + "&addressSpaceId=" + body.addressSpaceId())).body(view)
-                : ResponseEntity.ok(view);
+        return Responses.createdOrExisting(r.created(), "/api/v1/bonds?node=" + r.node() + "&containerId=" + id
+                + "&addressSpaceId=" + body.addressSpaceId(), view);
     }
 
     record CoveredDevice(String deviceId, String groupId, String bondId) {

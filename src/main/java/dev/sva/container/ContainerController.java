@@ -7,6 +7,8 @@ import dev.sva.core.Ids;
 import dev.sva.core.Page;
 import dev.sva.node.NodeService;
 import dev.sva.core.PageRequest;
+import dev.sva.core.RangeRules;
+import dev.sva.core.Responses;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -105,9 +107,7 @@ class ContainerController {
     ResponseEntity<ContainerView> attach(@PathVariable String id, @PathVariable String groupId) {
         boolean attached = containers.attach(id, groupId);
         ContainerView view = ContainerView.of(containers.get(id));
-        return attached
-                ? ResponseEntity.created(URI.create("/api/v1/groups/" + groupId)).body(view)
-                : ResponseEntity.ok(view);
+        return Responses.createdOrExisting(attached, "/api/v1/groups/" + groupId, view);
     }
 
     @DeleteMapping("/{id}/groups/{groupId}")
@@ -144,9 +144,8 @@ class ContainerController {
                                @RequestParam(required = false) String cursor, @RequestParam(required = false) String iova,
                                @RequestParam(required = false) String size) {
         PageRequest page = PageRequest.of(limit, cursor);
-        AddressRange range = AddressRange.ofQuery("iova", iova == null ? null : Address.parse("iova", iova),
-                size == null ? null : Address.parseSize("size", Address.sizeParam(size)));
-        return Page.of(nodes.listed(nodes.byId(containers.get(id).container().nodeId()), () -> containers.mappings(id, range, page)), page.limit(), ContainerService::nextCursor, MappingView::of);
+        AddressRange range = AddressRange.ofQuery("iova", Address.parseParam("iova", iova), Address.parseSizeParam(size));
+        return Page.of(nodes.listed(nodes.byId(containers.get(id).container().nodeId()), () -> containers.mappings(id, range, page)), page.limit(), RangeRules::nextCursor, MappingView::of);
     }
 
     record UnmapView(@Schema(type = "integer", format = "int64", description = "bytes, unsigned 64-bit") BigInteger unmappedBytes, long unmappedCount) {
@@ -160,8 +159,8 @@ class ContainerController {
             + "answers 409 MAPPING_SPLIT (EINVAL) and removes nothing.")
     UnmapView unmap(@PathVariable String id, @RequestParam(required = false) String iova,
                     @RequestParam(required = false) String size) {
-        Long start = iova == null ? null : Address.parse("iova", iova);
-        Long length = size == null ? null : Address.parseSize("size", Address.sizeParam(size));
+        Long start = Address.parseParam("iova", iova);
+        Long length = Address.parseSizeParam(size);
         ContainerService.Unmapped u = containers.unmap(id, start, length);
         return new UnmapView(u.unmappedBytes(), u.unmappedCount());
     }

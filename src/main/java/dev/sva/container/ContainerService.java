@@ -174,9 +174,7 @@ public class ContainerService {
      */
     @Transactional
     public DmaMapping map(String id, Long iova, long size, long physicalAddress, boolean read, boolean write) {
-        if (!read && !write) {
-            throw Problems.invalid("read", "a mapping needs read or write permission");
-        }
+        RangeRules.requirePermission(read, write, "mapping");
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
         AddressRange range = iova != null
@@ -199,9 +197,7 @@ public class ContainerService {
      */
     @Transactional
     public Unmapped unmap(String id, Long iova, Long size) {
-        if ((iova == null) != (size == null)) {
-            throw Problems.invalid(iova == null ? "iova" : "size", "iova and size go together; give neither to unmap all");
-        }
+        RangeRules.requireBothOrNeither("iova", iova, size);
         Container container = lockAndFind(id);
         Node node = nodes.byId(container.nodeId());
         List<DmaMapping> removed;
@@ -239,18 +235,12 @@ public class ContainerService {
 
     /**
      * A page of the mappings that share an address with {@code range}, in IOVA order, starting at the
-     * cursor: the IOVA from which the next page starts, as {@link #nextCursor} renders it.
+     * cursor: the IOVA from which the next page starts, as {@link RangeRules#nextCursor} renders it.
      */
     @Transactional(readOnly = true)
     public List<DmaMapping> mappings(String id, AddressRange range, PageRequest page) {
         Container container = find(id);
-        long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
-        return RangeRules.page(mappings.of(container.id()), range, from, page.probe());
-    }
-
-    /** The cursor of the page that follows {@code last}. */
-    public static String nextCursor(DmaMapping last) {
-        return Address.format(last.iova() + 1);
+        return RangeRules.page(mappings.of(container.id()), range, page);
     }
 
     static Map<String, Object> summary(DmaMapping m) {

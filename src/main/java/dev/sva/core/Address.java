@@ -84,11 +84,21 @@ public final class Address {
     }
 
     /** A size given as a query parameter: decimal digits, or a {@code 0x…} string; for {@link #parseSize}. */
-    public static Object sizeParam(String size) {
+    private static Object sizeParam(String size) {
         if (!size.isEmpty() && size.length() < 40 && size.chars().allMatch(Character::isDigit)) {
             return new BigInteger(size);
         }
         return size;
+    }
+
+    /** An optional address query parameter, parsed as {@link #parse} does; {@code null} when absent. */
+    public static Long parseParam(String field, String value) {
+        return value == null ? null : parse(field, value);
+    }
+
+    /** An optional {@code size} query parameter, decimal or hex, as {@link #parseSize} reads it; {@code null} when absent. */
+    public static Long parseSizeParam(String size) {
+        return size == null ? null : parseSize("size", sizeParam(size));
     }
 
     public static boolean isPageAligned(long value) {

@@ -69,6 +69,35 @@ public final class RangeRules {
     }
 
     /**
+     * A page of the rows that share an address with {@code range}, from the page's cursor (the address the
+     * next page starts at, as {@link #nextCursor} renders it), one row past the limit.
+     */
+    public static <T extends MappedRange> List<T> page(Index<T> index, AddressRange range, PageRequest page) {
+        long from = page.cursor() == null ? 0 : Address.parse("cursor", page.cursor());
+        return page(index, range, from, page.probe());
+    }
+
+    /** The cursor of the page that follows {@code last}: the address after its first. */
+    public static String nextCursor(MappedRange last) {
+        return Address.format(last.first() + 1);
+    }
+
+    /** Refuses a new range without permission: {@code 400 VALIDATION_FAILED} on {@code read}. */
+    public static void requirePermission(boolean read, boolean write, String noun) {
+        if (!read && !write) {
+            throw Problems.invalid("read", "a " + noun + " needs read or write permission");
+        }
+    }
+
+    /** Refuses an unmap that gives its address without its size or the other way round ({@code null} both: all). */
+    public static void requireBothOrNeither(String addressField, Long address, Long size) {
+        if ((address == null) != (size == null)) {
+            throw Problems.invalid(address == null ? addressField : "size",
+                    addressField + " and size go together; give neither to unmap all");
+        }
+    }
+
+    /**
      * Refuses a new {@code range} that shares an address with a kept row: {@code 409 MAPPING_OVERLAP}
      * naming up to eight of them under {@code member} ({@code "mappings"}, {@code "regions"}).
      */

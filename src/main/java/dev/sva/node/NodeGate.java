@@ -64,16 +64,7 @@ public class NodeGate {
      * when the node stays busy that long.
      */
     void enter(long nodeId) {
-        ReentrantLock gate = gates.computeIfAbsent(nodeId, id -> new ReentrantLock());
-        try {
-            if (!gate.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
-                throw new PessimisticLockingFailureException("node " + nodeId + " stayed busy for "
-                        + Duration.ofNanos(waitNanos).toMillis() + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PessimisticLockingFailureException("interrupted waiting for node " + nodeId, e);
-        }
+        ReentrantLock gate = lock(nodeId);
         entered().add(nodeId);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
@@ -86,6 +77,21 @@ public class NodeGate {
                 gate.unlock();
             }
         });
+    }
+
+    /** Takes the node's gate, waiting at most {@code sva.nodes.busy-wait}; {@code 503 BUSY} when it stays taken. */
+    private ReentrantLock lock(long nodeId) {
+        ReentrantLock gate = gates.computeIfAbsent(nodeId, id -> new ReentrantLock());
+        try {
+            if (!gate.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+                throw new PessimisticLockingFailureException("node " + nodeId + " stayed busy for "
+                        + Duration.ofNanos(waitNanos).toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PessimisticLockingFailureException("interrupted waiting for node " + nodeId, e);
+        }
+        return gate;
     }
 
     /**
@@ -128,16 +134,7 @@ public class NodeGate {
      * engine (reloading the node's engine state). Waits as {@link #enter} does.
      */
     public void runInside(long nodeId, Runnable work) {
-        ReentrantLock gate = gates.computeIfAbsent(nodeId, id -> new ReentrantLock());
-        try {
-            if (!gate.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
-                throw new PessimisticLockingFailureException("node " + nodeId + " stayed busy for "
-                        + Duration.ofNanos(waitNanos).toMillis() + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PessimisticLockingFailureException("interrupted waiting for node " + nodeId, e);
-        }
+        ReentrantLock gate = lock(nodeId);
         try {
             work.run();
         } finally {
