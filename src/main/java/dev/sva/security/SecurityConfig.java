@@ -5,6 +5,8 @@ import dev.sva.core.ProblemType;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -319,6 +321,13 @@ class SecurityConfig {
      */
     @Bean
     JwtDecoder jwtDecoder(SecurityProperties properties, ObjectProvider<LocalIssuer> issuer) {
+        // a verified token is remembered for at most 5 minutes (Nimbus' JWK-set cache time), its exp and nbf
+        // checked again on every use (VerifiedTokens)
+        return new VerifiedTokens(nimbusDecoder(properties, issuer), new JwtTimestampValidator(properties.clockSkew()),
+                Duration.ofMinutes(5), 10_000, Clock.systemUTC());
+    }
+
+    private static JwtDecoder nimbusDecoder(SecurityProperties properties, ObjectProvider<LocalIssuer> issuer) {
         OAuth2TokenValidator<Jwt> validator = validator(properties);
         LocalIssuer local = issuer.getIfAvailable();
         if (local != null) {
