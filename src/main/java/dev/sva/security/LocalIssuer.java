@@ -131,6 +131,8 @@ final class LocalIssuer {
             try {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
+                log.warn("{} is made with the file system's default permissions: it has no POSIX modes to make it "
+                        + "readable by its owner only", file.toAbsolutePath());
                 Files.createFile(file);
             } catch (FileAlreadyExistsException raced) {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();

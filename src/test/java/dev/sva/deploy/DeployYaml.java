@@ -1,5 +1,11 @@
 package dev.sva.deploy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.stream.Collectors;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +20,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class DeployYaml {
 
     private DeployYaml() {
+    }
+
+    /** The chart's {@code helm test} Pod. */
+    static final Path TEST_HOOK = Paths.get("templates", "tests", "api-test.yaml");
+
+    /**
+     * A copy of {@code chart} under {@code tmp} whose test Pod is an ordinary template: {@code helm template}
+     * through helm-java renders no hooks, so the hook annotation is dropped in the copy to see what
+     * {@code helm test} would run.
+     */
+    static Path chartWithTestHookRendered(Path chart, Path tmp) throws IOException {
+        Path copy = tmp.resolve("chart-with-test");
+        try (var files = Files.walk(chart)) {
+            for (Path f : files.toList()) {
+                Path target = copy.resolve(chart.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+        Path hook = copy.resolve(TEST_HOOK);
+        Files.writeString(hook, Files.readString(hook).lines().filter(l -> !l.contains("\"helm.sh/hook"))
+                .collect(Collectors.joining("\n", "", "\n")));
+        return copy;
     }
 
     private static Yaml yaml() {

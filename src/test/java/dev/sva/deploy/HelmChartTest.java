@@ -271,7 +271,7 @@ class HelmChartTest {
                         matchLabels:
                           app.kubernetes.io/name: postgresql
                 """);
-        Rendered r = render(new Helm(chartWithTestHookRendered()).template().withName(RELEASE).withNamespace(NAMESPACE)
+        Rendered r = render(new Helm(DeployYaml.chartWithTestHookRendered(CHART, tmp)).template().withName(RELEASE).withNamespace(NAMESPACE)
                 .withValuesFile(values).call());
         Map<String, Object> policy = r.one("NetworkPolicy");
         assertThat(listAt(policy, "spec.policyTypes")).containsExactly("Ingress", "Egress");
@@ -296,8 +296,8 @@ class HelmChartTest {
 
     @Test
     void helmTestCallsTheApiThroughTheService() throws IOException {
-        assertThat(Files.readString(CHART.resolve(TEST_HOOK))).as("a `helm test` hook").contains("\"helm.sh/hook\": test");
-        Map<String, Object> pod = render(new Helm(chartWithTestHookRendered()).template().withName(RELEASE)
+        assertThat(Files.readString(CHART.resolve(DeployYaml.TEST_HOOK))).as("a `helm test` hook").contains("\"helm.sh/hook\": test");
+        Map<String, Object> pod = render(new Helm(DeployYaml.chartWithTestHookRendered(CHART, tmp)).template().withName(RELEASE)
                 .withNamespace(NAMESPACE).call()).one("Pod");
         Map<String, Object> container = map(listAt(pod, "spec.containers").get(0));
         Map<String, Object> url = listAt(container, "env").stream().map(DeployYaml::map)
@@ -335,29 +335,7 @@ class HelmChartTest {
 
     // ---------------------------------------------------------------------------------------------
 
-    private static final Path TEST_HOOK = Paths.get("templates", "tests", "api-test.yaml");
 
-    /**
-     * A copy of the chart whose test Pod is an ordinary template: `helm template` through helm-java
-     * renders no hooks, so the hook annotation is dropped in the copy to see what `helm test` would run.
-     */
-    private Path chartWithTestHookRendered() throws IOException {
-        Path copy = tmp.resolve("chart-with-test");
-        try (var files = Files.walk(CHART)) {
-            for (Path f : files.toList()) {
-                Path target = copy.resolve(CHART.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
-        Path hook = copy.resolve(TEST_HOOK);
-        Files.writeString(hook, Files.readString(hook).lines().filter(l -> !l.contains("\"helm.sh/hook"))
-                .collect(Collectors.joining("\n", "", "\n")));
-        return copy;
-    }
 
     private static void assertContractProbesAndPort(Map<String, Object> container) {
         Map<String, Object> port = map(listAt(container, "ports").get(0));

@@ -39,7 +39,6 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 class HelmSecurityValuesTest {
 
     private static final Path CHART = Paths.get("helm", "sva-control-plane");
-    private static final Path TEST_HOOK = Paths.get("templates", "tests", "api-test.yaml");
     private static final String RELEASE = "demo";
     private static final String NAMESPACE = "sva-test";
     private static final String FULLNAME = "demo-sva-control-plane";
@@ -60,7 +59,7 @@ class HelmSecurityValuesTest {
 
     @Test
     void byDefaultTheServiceIsItsOwnIssuerAndTheHelmTestExpectsARefusalWithoutToken() throws IOException {
-        List<Map<String, Object>> docs = render(chartWithTestHookRendered(), null);
+        List<Map<String, Object>> docs = render(DeployYaml.chartWithTestHookRendered(CHART, tmp), null);
         Map<String, Object> config = mapAt(one(docs, "ConfigMap"), "data");
         assertThat(config).containsEntry("SVA_SECURITY_MODE", "local").containsEntry("SVA_SECURITY_AUDIENCE", "sva")
                 .doesNotContainKeys("SVA_SECURITY_ISSUER", "SVA_SECURITY_JWKSETURI");
@@ -124,7 +123,7 @@ class HelmSecurityValuesTest {
 
     @Test
     void anAdminTokenValueBecomesASecretThatThePodAndTheHelmTestRead() throws IOException {
-        List<Map<String, Object>> docs = render(new Helm(chartWithTestHookRendered()).template().withName(RELEASE)
+        List<Map<String, Object>> docs = render(new Helm(DeployYaml.chartWithTestHookRendered(CHART, tmp)).template().withName(RELEASE)
                 .withNamespace(NAMESPACE).set("security.adminToken.value", ADMIN_TOKEN).call());
         String name = FULLNAME + "-admin-token";
         Map<String, Object> secret = docs.stream().filter(d -> "Secret".equals(d.get("kind"))
@@ -229,22 +228,4 @@ class HelmSecurityValuesTest {
         assertThat(stringAt(env, "valueFrom.secretKeyRef.key")).as(envName + " key").isEqualTo(key);
     }
 
-    /** A copy of the chart whose test Pod is an ordinary template (helm-java's `template` renders no hooks). */
-    private Path chartWithTestHookRendered() throws IOException {
-        Path copy = tmp.resolve("chart-with-test");
-        try (var files = Files.walk(CHART)) {
-            for (Path f : files.toList()) {
-                Path target = copy.resolve(CHART.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
-        Path hook = copy.resolve(TEST_HOOK);
-        Files.writeString(hook, Files.readString(hook).lines().filter(l -> !l.contains("\"helm.sh/hook"))
-                .collect(Collectors.joining("\n", "", "\n")));
-        return copy;
-    }
 }
