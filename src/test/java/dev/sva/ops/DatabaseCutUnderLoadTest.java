@@ -52,14 +52,7 @@ class DatabaseCutUnderLoadTest extends ApiTest {
 
     @DynamicPropertySource
     static void throughTheProxy(DynamicPropertyRegistry registry) throws IOException {
-        PostgresDatabase db = PostgresDatabase.orNull();
-        if (db == null) {
-            throw new IllegalStateException("this test needs PostgreSQL");
-        }
-        proxy = new TcpProxy(db.port());
-        registry.add("spring.datasource.url", () -> db.jdbcUrlVia(proxy.port()));
-        registry.add("spring.datasource.username", db::user);
-        registry.add("spring.datasource.password", db::password);
+        proxy = PostgresDatabase.throughProxy(registry);
     }
 
     @AfterAll

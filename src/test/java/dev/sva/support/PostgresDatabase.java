@@ -89,6 +89,23 @@ public final class PostgresDatabase {
     }
 
     /** The test schema's URL with the server's port replaced, to reach it through a {@link TcpProxy}. */
+    /**
+     * Points the context's datasource at the test PostgreSQL through a new {@link TcpProxy}, which the
+     * test then cuts and restores; fails when there is no PostgreSQL (these tests exist to use it).
+     */
+    public static TcpProxy throughProxy(org.springframework.test.context.DynamicPropertyRegistry registry)
+            throws java.io.IOException {
+        PostgresDatabase db = orNull();
+        if (db == null) {
+            throw new IllegalStateException("this test needs PostgreSQL");
+        }
+        TcpProxy proxy = new TcpProxy(db.port());
+        registry.add("spring.datasource.url", () -> db.jdbcUrlVia(proxy.port()));
+        registry.add("spring.datasource.username", db::user);
+        registry.add("spring.datasource.password", db::password);
+        return proxy;
+    }
+
     public String jdbcUrlVia(int port) {
         return jdbcUrl().replaceFirst("//([^/:]+)(:\\d+)?/", "//127.0.0.1:" + port + "/");
     }
