@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,10 +15,16 @@ import java.util.stream.Collectors;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import static dev.sva.deploy.DeployYaml.at;
 import static dev.sva.deploy.DeployYaml.listAt;
@@ -68,7 +76,9 @@ class HelmChartTest {
         Map<String, Object> deployment = r.one("Deployment");
         assertThat(stringAt(deployment, "metadata.name")).isEqualTo(FULLNAME);
         assertThat(at(deployment, "spec.replicas")).isEqualTo(1);
-        assertThat(stringAt(deployment, "spec.strategy.type")).as("never an old and a new pod at once").isEqualTo("Recreate");
+        assertThat(stringAt(deployment, "spec.strategy.type")).as("postgres: pods follow one journal").isEqualTo("RollingUpdate");
+        assertThat(mapAt(deployment, "spec.strategy.rollingUpdate"))
+                .as("a new pod is ready before an old one stops").containsEntry("maxUnavailable", 0).containsEntry("maxSurge", 1);
         Map<String, Object> container = container(deployment);
         assertThat(stringAt(container, "image")).isEqualTo("sva-control-plane:0.1.0-SNAPSHOT");
         assertThat(stringAt(container, "imagePullPolicy")).isEqualTo("IfNotPresent");
@@ -83,7 +93,9 @@ class HelmChartTest {
                 .containsEntry("SPRING_PROFILES_ACTIVE", "postgres")
                 .containsEntry("SERVER_PORT", "8080")
                 .containsKey("SVA_DB_URL")
-                .containsKey("JAVA_TOOL_OPTIONS");
+                .containsKey("JAVA_TOOL_OPTIONS")
+                .containsEntry("SVA_REPLICAS_LEASE", "5s")
+                .containsEntry("SVA_REPLICAS_HEARTBEAT", "1s");
         assertThat(String.valueOf(data.get("SVA_DB_URL"))).startsWith("jdbc:postgresql://");
         assertThat(container(deployment).get("env").toString()).doesNotContain("SVA_ISOLATION");
 
@@ -206,10 +218,119 @@ class HelmChartTest {
     }
 
     @Test
-    void moreThanOneReplicaIsRejected() {
+    void threeReplicasOnPostgresRollShareOneSigningKeyAndKeepTwoUpDuringADrain() throws Exception {
+        // a values file, as --set would split the JSON at its commas
+        Path values = tmp.resolve("values-replicas.yaml");
+        Files.writeString(values, """
+                replicaCount: 3
+                security:
+                  adminToken:
+                    value: chart-admin-token-0123456789abcdefghijklmnop
+                  signingKey:
+                    jwk: '%s'
+                """.formatted(new RSAKeyGenerator(2048).keyID("k1").generate().toJSONString()));
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withValuesFile(values).call());
+        Map<String, Object> deployment = r.one("Deployment");
+        assertThat(at(deployment, "spec.replicas")).isEqualTo(3);
+        assertThat(stringAt(deployment, "spec.strategy.type")).isEqualTo("RollingUpdate");
+        assertThat(mapAt(deployment, "spec.strategy.rollingUpdate")).containsEntry("maxUnavailable", 0).containsEntry("maxSurge", 1);
+
+        Map<String, Object> pdb = r.one("PodDisruptionBudget");
+        assertThat(at(pdb, "spec.maxUnavailable")).as("a drain takes one of the three at a time").isEqualTo(1);
+        assertThat(mapAt(deployment, "spec.template.metadata.labels")).containsAllEntriesOf(mapAt(pdb, "spec.selector.matchLabels"));
+
+        // every pod mounts the one key Secret where LocalIssuer reads it: <sva.security.data-dir>/jwk.json
+        String keySecret = FULLNAME + "-signing-key";
+        Map<String, Object> secret = r.docs().stream().filter(d -> "Secret".equals(d.get("kind"))
+                && keySecret.equals(stringAt(d, "metadata.name"))).findFirst().orElseThrow();
+        assertThat(RSAKey.parse(decode(String.valueOf(mapAt(secret, "data").get("jwk.json")))).isPrivate()).isTrue();
+        Map<String, Object> volume = listAt(deployment, "spec.template.spec.volumes").stream().map(DeployYaml::map)
+                .filter(v -> "signing-key".equals(v.get("name"))).findFirst().orElseThrow();
+        assertThat(stringAt(volume, "secret.secretName")).isEqualTo(keySecret);
+        Map<String, Object> mount = listAt(container(deployment), "volumeMounts").stream().map(DeployYaml::map)
+                .filter(m -> "signing-key".equals(m.get("name"))).findFirst().orElseThrow();
+        assertThat(mount).containsEntry("mountPath", "/app/data/jwk.json").containsEntry("subPath", "jwk.json")
+                .containsEntry("readOnly", true);
+        assertThat(map(listAt(volume, "secret.items").get(0))).containsEntry("path", "jwk.json");
+    }
+
+    @Test
+    void theRollingUpdateAndTheLeaseAreConfigurable() {
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("rollingUpdate.maxUnavailable", 1).set("rollingUpdate.maxSurge", "50%")
+                .set("sva.replicas.lease", "10s").set("sva.replicas.heartbeat", "2000ms")
+                .set("terminationGracePeriodSeconds", 60).call());
+        Map<String, Object> deployment = r.one("Deployment");
+        assertThat(mapAt(deployment, "spec.strategy.rollingUpdate")).containsEntry("maxUnavailable", 1).containsEntry("maxSurge", "50%");
+        assertThat(at(deployment, "spec.template.spec.terminationGracePeriodSeconds")).isEqualTo(60);
+        Map<String, Object> data = mapAt(r.one("ConfigMap"), "data");
+        // the pod's environment binds to sva.replicas.* as Spring binds it (relaxed binding)
+        var source = new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new LinkedHashMap<>(data));
+        Binder binder = new Binder(ConfigurationPropertySources.from(source));
+        assertThat(binder.bind("sva.replicas.lease", Duration.class).get()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(binder.bind("sva.replicas.heartbeat", Duration.class).get()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aStoppingPodSleepsBeforeTheJvmStopsAndItsGraceCoversTheSleepAndALease() {
+        Map<String, Object> deployment = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .call()).one("Deployment");
+        assertThat(listAt(container(deployment), "lifecycle.preStop.exec.command")).containsExactly("sleep", "5");
+        assertThat(at(deployment, "spec.template.spec.terminationGracePeriodSeconds")).isEqualTo(30);
         assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
-                .set("replicaCount", 2).call())
+                .set("terminationGracePeriodSeconds", 10).call())
+                .hasMessageContaining("terminationGracePeriodSeconds (10) must exceed preStopSleepSeconds (5) + sva.replicas.lease (5s)");
+        assertThat(container(render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("preStopSleepSeconds", 0).call()).one("Deployment"))).doesNotContainKey("lifecycle");
+    }
+
+    @Test
+    void badReplicaSettingsFailTheRender() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("sva.replicas.heartbeat", "5s").call())
+                .hasMessageContaining("sva.replicas.heartbeat (5s) must be shorter than sva.replicas.lease (5s)");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("sva.replicas.lease", "five").call())
+                .hasMessageContaining("lease");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("rollingUpdate.maxSurge", 0).call())
+                .hasMessageContaining("cannot both be 0");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("replicaCount", -1).call())
                 .hasMessageContaining("replicaCount");
+    }
+
+    @Test
+    void moreThanOneReplicaOnH2IsRefusedAndOneStopsBeforeTheNextStarts() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("sva.profile", "default").set("replicaCount", 2).call())
+                .hasMessageContaining("replicaCount 2 needs sva.profile postgres")
+                .hasMessageContaining("H2 serves one process");
+
+        Rendered r = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("sva.profile", "default").call());
+        Map<String, Object> deployment = r.one("Deployment");
+        assertThat(at(deployment, "spec.replicas")).isEqualTo(1);
+        assertThat(stringAt(deployment, "spec.strategy.type")).as("never two processes on one H2").isEqualTo("Recreate");
+        assertThat(mapAt(deployment, "spec.strategy")).doesNotContainKey("rollingUpdate");
+        assertThat(mapAt(r.one("ConfigMap"), "data")).doesNotContainKeys("SVA_REPLICAS_LEASE", "SVA_REPLICAS_HEARTBEAT");
+    }
+
+    @Test
+    void severalReplicasInLocalModeNeedOneSigningKeyAndOneAdminToken() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set("replicaCount", 2)
+                .set("security.adminToken.existingSecret", "sva-admin").call())
+                .hasMessageContaining("replicaCount 2 in security.mode local needs one signing key for every pod");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set("replicaCount", 2)
+                .set("security.signingKey.existingSecret", "sva-jwk").call())
+                .hasMessageContaining("replicaCount 2 in security.mode local needs one admin token for every pod");
+        // an external issuer needs neither
+        Rendered jwt = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE).set("replicaCount", 2)
+                .set("security.mode", "jwt").set("security.issuer", "https://login.example.org").call());
+        assertThat(at(jwt.one("Deployment"), "spec.replicas")).isEqualTo(2);
+        assertThat(listAt(jwt.one("Deployment"), "spec.template.spec.volumes").toString()).doesNotContain("signing-key");
     }
 
     @Test

@@ -160,7 +160,51 @@ class HelmSecurityValuesTest {
     }
 
     @Test
+    void withoutASigningKeyEachPodMakesItsOwnInItsEmptyDir() {
+        Map<String, Object> deployment = one(render(CHART, null), "Deployment");
+        assertThat(listAt(container(deployment), "volumeMounts").toString()).doesNotContain("jwk.json");
+        assertThat(listAt(deployment, "spec.template.spec.volumes").toString()).doesNotContain("signing-key");
+    }
+
+    @Test
+    void anExistingSigningKeySecretIsMountedWhereTheServiceReadsItsKeyAndNoneIsMade() {
+        List<Map<String, Object>> docs = render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("security.signingKey.existingSecret", "sva-jwk").set("security.signingKey.secretKey", "key").call());
+        assertThat(docs.stream().filter(d -> "Secret".equals(d.get("kind"))).map(d -> stringAt(d, "metadata.name")))
+                .as("only the database Secret").containsExactly(FULLNAME + "-db");
+        Map<String, Object> deployment = one(docs, "Deployment");
+        Map<String, Object> volume = listAt(deployment, "spec.template.spec.volumes").stream().map(DeployYaml::map)
+                .filter(v -> "signing-key".equals(v.get("name"))).findFirst().orElseThrow();
+        assertThat(stringAt(volume, "secret.secretName")).isEqualTo("sva-jwk");
+        assertThat(map(listAt(volume, "secret.items").get(0))).containsEntry("key", "key").containsEntry("path", "jwk.json");
+        // the service reads <sva.security.data-dir>/jwk.json; data-dir is ./data under the image's WORKDIR /app
+        Map<String, Object> mount = listAt(container(deployment), "volumeMounts").stream().map(DeployYaml::map)
+                .filter(m -> "signing-key".equals(m.get("name"))).findFirst().orElseThrow();
+        assertThat(mount).containsEntry("mountPath", "/app/data/jwk.json").containsEntry("subPath", "jwk.json");
+        assertThat(bind(mapAt(one(docs, "ConfigMap"), "data")).dataDir()).isEqualTo(Path.of("data"));
+    }
+
+    @Test
+    void anotherSigningKeyRollsThePods() throws IOException {
+        assertThat(signingKeyChecksum("{\"kty\":\"RSA\",\"kid\":\"a\"}"))
+                .isNotNull().isNotEqualTo(signingKeyChecksum("{\"kty\":\"RSA\",\"kid\":\"b\"}"));
+    }
+
+    private String signingKeyChecksum(String jwk) throws IOException {
+        Path values = Files.writeString(tmp.resolve("values-key.yaml"), "security:\n  signingKey:\n    jwk: '" + jwk + "'\n");
+        Map<String, Object> deployment = one(render(new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .set("database.existingSecret", "sva-db").withValuesFile(values).call()), "Deployment");
+        return (String) mapAt(deployment, "spec.template.metadata.annotations").get("checksum/secret");
+    }
+
+    @Test
     void contradictoryOrMisspeltSecurityValuesFailTheRender() {
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set("security.mode", "jwt")
+                .set("security.issuer", "https://login.example.org").set("security.signingKey.existingSecret", "sva-jwk").call())
+                .hasMessageContaining("security.signingKey is for security.mode local");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE)
+                .set("security.signingKey.jwk", "not-json").call())
+                .as("a JWK is a JSON object").hasMessageContaining("jwk");
         assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set("security.mode", "jwt").call())
                 .hasMessageContaining("security.mode jwt needs security.issuer or security.jwkSetUri");
         assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set("security.mode", "jwt")
@@ -176,7 +220,7 @@ class HelmSecurityValuesTest {
                 .set("security.subjects[0].subject", "system:serviceaccount:a:b").set("security.subjects[0].role", "sva:agent").call())
                 .hasMessageContaining("needs a node");
         for (String typo : List.of("security.issuerUri", "security.claims.roles", "security.adminToken.secret",
-                "networkPolicy.issuer")) {
+                "security.signingKey.key", "networkPolicy.issuer")) {
             assertThatThrownBy(() -> new Helm(CHART).template().withName(RELEASE).set(typo, "x").call())
                     .as(typo).hasMessageContaining("additional properties");
         }
