@@ -78,6 +78,22 @@ class ComposeFileTest {
     }
 
     @Test
+    void theServiceScalesWithoutPortConflictsAndItsReplicasShareTheSigningKey() throws IOException {
+        Map<String, Object> compose = compose();
+        Map<String, Object> sva = mapAt(compose, "services.sva");
+        // `docker compose up --scale sva=3`: no fixed name, and a host port range so that each replica gets one
+        assertThat(sva).doesNotContainKey("container_name");
+        assertThat(strings(at(sva, "ports"))).containsExactly("${SVA_HTTP_PORT:-8080-8082}:8080");
+        // local mode keeps its signing key and admin token in <data-dir> = /app/data: one volume for every replica
+        String volume = strings(at(sva, "volumes")).get(0);
+        assertThat(volume).endsWith(":/app/data");
+        assertThat(mapAt(compose, "volumes")).containsKey(volume.substring(0, volume.indexOf(':')));
+        assertThat(mapAt(sva, "environment")).containsEntry("SVA_REPLICAS_LEASE", "${SVA_REPLICAS_LEASE:-5s}")
+                .containsEntry("SVA_REPLICAS_HEARTBEAT", "${SVA_REPLICAS_HEARTBEAT:-1s}");
+        assertThat(Files.readString(COMPOSE_FILE)).contains("--scale sva=3");
+    }
+
+    @Test
     void svaHealthCheckCommandProbesReadiness() throws Exception {
         List<String> test = strings(at(mapAt(compose(), "services.sva"), "healthcheck.test"));
         assertThat(test.get(0)).isEqualTo("CMD");
@@ -117,6 +133,15 @@ class ComposeFileTest {
                 .containsEntry("SVA_DB_URL", "jdbc:postgresql://db:5432/svadb")
                 .containsEntry("SPRING_PROFILES_ACTIVE", "postgres");
         assertThat(dbEnv).containsEntry("POSTGRES_PASSWORD", "s3cret").containsEntry("POSTGRES_DB", "svadb");
+
+        // the default publishes a range of host ports (one per replica of --scale); a single port still works
+        Map<String, Object> ports = DeployYaml.map(listAt(DeployYaml.parse(run(binary.get(), Map.of(), "config").stdout),
+                "services.sva.ports").get(0));
+        assertThat(String.valueOf(ports.get("published"))).isEqualTo("8080-8082");
+        assertThat(ports.get("target")).isEqualTo(8080);
+        Map<String, Object> single = DeployYaml.map(listAt(DeployYaml.parse(run(binary.get(), Map.of("SVA_HTTP_PORT", "9090"),
+                "config").stdout), "services.sva.ports").get(0));
+        assertThat(String.valueOf(single.get("published"))).isEqualTo("9090");
     }
 
     // ---------------------------------------------------------------------------------------------
