@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -118,27 +117,37 @@ final class LocalIssuer {
     }
 
     /**
-     * The file's content; at first start, {@code make}'s result written to a new file of mode 0600
-     * (created with that mode, so it is never readable by others, not even for a moment).
+     * The file's content; at first start, {@code make}'s result, published whole: written to a temporary file of mode
+     * 0600 beside it (created with that mode, so it is never readable by others, not even for a moment), then linked
+     * to its name, which fails if the name exists. So replicas starting together on one shared data directory never
+     * read a half-written file, and all of them use the one value that was published first.
      */
     private static String readOrCreate(Path file, java.util.function.Supplier<String> make) {
         try {
             if (Files.exists(file)) {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();
             }
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
             String value = make.get();
+            Path draft;
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                draft = Files.createTempFile(dir, file.getFileName() + ".", ".new",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
                 log.warn("{} is made with the file system's default permissions: it has no POSIX modes to make it "
                         + "readable by its owner only", file.toAbsolutePath());
-                Files.createFile(file);
+                draft = Files.createTempFile(dir, file.getFileName() + ".", ".new");
+            }
+            try {
+                Files.writeString(draft, value + "\n", StandardCharsets.UTF_8);
+                Files.createLink(file, draft);
+                return value;
             } catch (FileAlreadyExistsException raced) {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();
+            } finally {
+                Files.deleteIfExists(draft);
             }
-            Files.writeString(file, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
-            return value;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create " + file, e);
         }
