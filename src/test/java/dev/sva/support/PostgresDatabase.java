@@ -150,7 +150,7 @@ public final class PostgresDatabase {
         }
     }
 
-    /** Points the Spring context at the PostgreSQL schema; fails the context when there is none. */
+    /** Points the Spring context at the PostgreSQL schema, with a pool that shrinks when idle; fails the context when there is none. */
     public static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
         @Override
         public void initialize(ConfigurableApplicationContext context) {
@@ -163,7 +163,11 @@ public final class PostgresDatabase {
                     "spring.datasource.username=" + db.user,
                     "spring.datasource.password=" + db.password,
                     "spring.flyway.schemas=" + db.schema,
-                    "spring.flyway.default-schema=" + db.schema
+                    "spring.flyway.default-schema=" + db.schema,
+                    // contexts the test framework keeps cached give their idle connections back: a full build holds
+                    // many of them at once, and the server's max_connections (100 by default) is shared by them all
+                    "spring.datasource.hikari.minimum-idle=0",
+                    "spring.datasource.hikari.idle-timeout=10000"
             ).applyTo(context);
         }
     }
