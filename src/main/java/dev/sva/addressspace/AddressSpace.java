@@ -2,12 +2,9 @@ package dev.sva.addressspace;
 
 import dev.sva.core.Ids;
 import dev.sva.core.Timestamps;
+import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -17,12 +14,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "address_space")
-public class AddressSpace {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "address_space_seq")
-    @SequenceGenerator(name = "address_space_seq", sequenceName = "address_space_seq", allocationSize = 50)
-    private Long id;
+public class AddressSpace extends SequencedEntity {
 
     @Column(name = "node_id", nullable = false)
     private long nodeId;
@@ -63,12 +55,8 @@ public class AddressSpace {
         this.pasid = pasid;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.ADDRESS_SPACE.format(id);
+        return Ids.ADDRESS_SPACE.format(id());
     }
 
     public long nodeId() {

@@ -5,10 +5,6 @@ import dev.sva.core.KeyedRange;
 import dev.sva.core.MappedRange;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 
 /**
@@ -18,11 +14,6 @@ import jakarta.persistence.Table;
 @Entity
 @Table(name = "region")
 public class Region extends MappedRange {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "region_seq")
-    @SequenceGenerator(name = "region_seq", sequenceName = "region_seq", allocationSize = 50)
-    private Long id;
 
     @Column(name = "address_space_id", nullable = false)
     private long addressSpaceId;

@@ -2,12 +2,9 @@ package dev.sva.bond;
 
 import dev.sva.core.Ids;
 import dev.sva.core.Timestamps;
+import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -18,12 +15,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "bond")
-public class Bond {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "bond_seq")
-    @SequenceGenerator(name = "bond_seq", sequenceName = "bond_seq", allocationSize = 50)
-    private Long id;
+public class Bond extends SequencedEntity {
 
     @Column(name = "node_id", nullable = false)
     private long nodeId;
@@ -73,12 +65,8 @@ public class Bond {
         this.containerId = container;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.BOND.format(id);
+        return Ids.BOND.format(id());
     }
 
     public long nodeId() {

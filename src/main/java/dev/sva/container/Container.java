@@ -2,12 +2,9 @@ package dev.sva.container;
 
 import dev.sva.core.Ids;
 import dev.sva.core.Timestamps;
+import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -17,12 +14,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "container")
-public class Container {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "container_seq")
-    @SequenceGenerator(name = "container_seq", sequenceName = "container_seq", allocationSize = 50)
-    private Long id;
+public class Container extends SequencedEntity {
 
     @Column(name = "node_id", nullable = false)
     private long nodeId;
@@ -49,12 +41,8 @@ public class Container {
         this.createdAt = Timestamps.now();
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.CONTAINER.format(id);
+        return Ids.CONTAINER.format(id());
     }
 
     public long nodeId() {

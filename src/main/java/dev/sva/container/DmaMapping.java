@@ -6,10 +6,6 @@ import dev.sva.core.KeyedRange;
 import dev.sva.core.MappedRange;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -20,11 +16,6 @@ import java.time.Instant;
 @Entity
 @Table(name = "dma_mapping")
 public class DmaMapping extends MappedRange {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "dma_mapping_seq")
-    @SequenceGenerator(name = "dma_mapping_seq", sequenceName = "dma_mapping_seq", allocationSize = 50)
-    private Long id;
 
     @Column(name = "container_id", nullable = false)
     private long containerId;

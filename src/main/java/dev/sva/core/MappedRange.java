@@ -10,10 +10,10 @@ import java.util.Map;
  * What a container's DMA mapping and a process's VA region share: {@code [first, first + size) → physical}
  * with read/write permissions, its bounds stored as a {@link KeyedRange} ({@code first_key},
  * {@code last_key}, {@code physical_address}, {@code can_read}, {@code can_write}). Immutable once built;
- * the owner (container or address space) and the id are the subclass's.
+ * the owner (container or address space) is the subclass's.
  */
 @MappedSuperclass
-public abstract class MappedRange {
+public abstract class MappedRange extends SequencedEntity {
 
     @Embedded
     private KeyedRange range;

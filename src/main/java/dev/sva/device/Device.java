@@ -5,16 +5,13 @@ import dev.sva.core.Timestamps;
 import jakarta.persistence.CollectionTable;
 import org.hibernate.annotations.Fetch;
 import org.hibernate.annotations.FetchMode;
+import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.OrderBy;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +25,7 @@ import java.util.Map;
  */
 @Entity
 @Table(name = "device")
-public class Device {
+public class Device extends SequencedEntity {
 
     public static final String VFIO_PCI = "vfio-pci";
     /**
@@ -36,11 +33,6 @@ public class Device {
      * no DMA through the IOMMU API, so {@code iommu_device_use_default_domain()} never counts it as an owner.
      */
     public static final String PCIEPORT = "pcieport";
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "device_seq")
-    @SequenceGenerator(name = "device_seq", sequenceName = "device_seq", allocationSize = 50)
-    private Long id;
 
     @Column(name = "node_id", nullable = false)
     private long nodeId;
@@ -184,12 +176,8 @@ public class Device {
         return m;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.DEVICE.format(id);
+        return Ids.DEVICE.format(id());
     }
 
     public long nodeId() {

@@ -4,12 +4,9 @@ import dev.sva.core.Ids;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import dev.sva.core.Timestamps;
+import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -19,12 +16,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "iommu_group")
-public class IommuGroup {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "iommu_group_seq")
-    @SequenceGenerator(name = "iommu_group_seq", sequenceName = "iommu_group_seq", allocationSize = 50)
-    private Long id;
+public class IommuGroup extends SequencedEntity {
 
     @Column(name = "node_id", nullable = false)
     private long nodeId;
@@ -82,12 +74,8 @@ public class IommuGroup {
         this.tenant = tenant;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.GROUP.format(id);
+        return Ids.GROUP.format(id());
     }
 
     public long nodeId() {
