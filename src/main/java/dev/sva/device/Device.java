@@ -140,18 +140,9 @@ public class Device extends SequencedEntity {
                 && java.util.Objects.equals(this.pasidBlockedMissing, pasidBlockedMissing);
     }
 
+    /** Hibernate's collection compares by identity: the bars are compared as a plain list, record by record. */
     private boolean sameBars(List<Bar> other) {
-        if (other.size() != bars.size()) {
-            return false;
-        }
-        for (int i = 0; i < other.size(); i++) {
-            Bar a = bars.get(i);
-            Bar b = other.get(i);
-            if (a.index() != b.index() || a.base() != b.base() || a.size() != b.size()) {
-                return false;
-            }
-        }
-        return true;
+        return List.copyOf(bars).equals(other);
     }
 
     public boolean driverManagedDma() {
