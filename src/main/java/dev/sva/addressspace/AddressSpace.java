@@ -1,12 +1,10 @@
 package dev.sva.addressspace;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
-import dev.sva.core.SequencedEntity;
+import dev.sva.core.NodeEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * A live process. Invariants: its PASID, once allocated, never changes while it lives and is unique
@@ -14,10 +12,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "address_space")
-public class AddressSpace extends SequencedEntity {
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class AddressSpace extends NodeEntity {
 
     @Column(nullable = false)
     private int pid;
@@ -29,9 +24,6 @@ public class AddressSpace extends SequencedEntity {
     /** The tenant that made it; {@code null}: made by an admin, no tenant's. Never changes. */
     private String tenant;
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     /** How many regions the process holds: kept with them under the node lock, for the region limit. */
     @Column(name = "region_count", nullable = false)
     private int regionCount;
@@ -40,11 +32,10 @@ public class AddressSpace extends SequencedEntity {
     }
 
     public AddressSpace(long nodeId, int pid, String name, String tenant) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.tenant = tenant;
         this.pid = pid;
         this.name = name;
-        this.createdAt = Timestamps.now();
     }
 
     /** Gives this address space its PASID; it keeps it until it exits. */
@@ -57,10 +48,6 @@ public class AddressSpace extends SequencedEntity {
 
     public String publicId() {
         return Ids.ADDRESS_SPACE.format(id());
-    }
-
-    public long nodeId() {
-        return nodeId;
     }
 
     public int pid() {
@@ -85,10 +72,6 @@ public class AddressSpace extends SequencedEntity {
             throw new IllegalStateException("address space " + publicId() + " would hold " + (regionCount + delta) + " regions");
         }
         regionCount += delta;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 
     public String tenant() {

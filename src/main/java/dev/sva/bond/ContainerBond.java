@@ -1,7 +1,7 @@
 package dev.sva.bond;
 
-import dev.sva.core.Timestamps;
 import dev.sva.core.SequencedEntity;
+import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;

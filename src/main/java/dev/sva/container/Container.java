@@ -1,12 +1,10 @@
 package dev.sva.container;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
-import dev.sva.core.SequencedEntity;
+import dev.sva.core.NodeEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * A VFIO container / iommufd IOAS. Written only under its node's lock; {@code mappingCount} always
@@ -14,15 +12,9 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "container")
-public class Container extends SequencedEntity {
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class Container extends NodeEntity {
 
     private String name;
-
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
 
     /** The tenant that made it; {@code null}: made by an admin, no tenant's. Never changes. */
     private String tenant;
@@ -35,18 +27,13 @@ public class Container extends SequencedEntity {
     }
 
     public Container(long nodeId, String name, String tenant) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.name = name;
         this.tenant = tenant;
-        this.createdAt = Timestamps.now();
     }
 
     public String publicId() {
         return Ids.CONTAINER.format(id());
-    }
-
-    public long nodeId() {
-        return nodeId;
     }
 
     public String name() {
@@ -63,10 +50,6 @@ public class Container extends SequencedEntity {
             throw new IllegalStateException("container " + publicId() + " would hold " + (mappingCount + delta) + " mappings");
         }
         mappingCount += delta;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 
     public String tenant() {

@@ -1,11 +1,8 @@
 package dev.sva.device;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
+import dev.sva.core.NodeEntity;
 import jakarta.persistence.CollectionTable;
-import org.hibernate.annotations.Fetch;
-import org.hibernate.annotations.FetchMode;
-import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
@@ -13,11 +10,12 @@ import jakarta.persistence.FetchType;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.OrderBy;
 import jakarta.persistence.Table;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.annotations.Fetch;
+import org.hibernate.annotations.FetchMode;
 
 /**
  * A PCI function. Written only under its node's lock. The driver is {@code null} (none),
@@ -25,7 +23,7 @@ import java.util.Map;
  */
 @Entity
 @Table(name = "device")
-public class Device extends SequencedEntity {
+public class Device extends NodeEntity {
 
     public static final String VFIO_PCI = "vfio-pci";
     /**
@@ -33,9 +31,6 @@ public class Device extends SequencedEntity {
      * no DMA through the IOMMU API, so {@code iommu_device_use_default_domain()} never counts it as an owner.
      */
     public static final String PCIEPORT = "pcieport";
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
 
     @Column(name = "group_id", nullable = false)
     private long groupId;
@@ -61,9 +56,6 @@ public class Device extends SequencedEntity {
     @OrderBy("index")
     private List<Bar> bars = new ArrayList<>();
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     /** A bridge or port of an imported fabric: whatever its driver, it never makes its group non-viable (rule 6). */
     @Column(name = "driver_managed_dma", nullable = false)
     private boolean driverManagedDma;
@@ -80,7 +72,7 @@ public class Device extends SequencedEntity {
     }
 
     public Device(long nodeId, long groupId, Bdf bdf, String driver, int pasidBits, boolean pri, boolean ats, List<Bar> bars) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.groupId = groupId;
         this.bdf = bdf.toString();
         this.driver = driver;
@@ -88,7 +80,6 @@ public class Device extends SequencedEntity {
         this.pri = pri;
         this.ats = ats;
         this.bars = new ArrayList<>(bars);
-        this.createdAt = Timestamps.now();
     }
 
     /** A host (kernel) driver owns the device: its group is not viable for userspace (rule 6). */
@@ -171,10 +162,6 @@ public class Device extends SequencedEntity {
         return Ids.DEVICE.format(id());
     }
 
-    public long nodeId() {
-        return nodeId;
-    }
-
     public long groupId() {
         return groupId;
     }
@@ -206,9 +193,5 @@ public class Device extends SequencedEntity {
 
     public List<Bar> bars() {
         return bars;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 }

@@ -1,14 +1,12 @@
 package dev.sva.device;
 
 import dev.sva.core.Ids;
+import dev.sva.core.NodeEntity;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
-import dev.sva.core.Timestamps;
-import dev.sva.core.SequencedEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * An IOMMU group ({@code struct iommu_group}). Invariant: attached to at most one container
@@ -16,10 +14,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "iommu_group")
-public class IommuGroup extends SequencedEntity {
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class IommuGroup extends NodeEntity {
 
     @Column(name = "container_id")
     private Long containerId;
@@ -27,15 +22,11 @@ public class IommuGroup extends SequencedEntity {
     /** The tenant the group is allocated to, whole; {@code null} while unallocated (rule 19). */
     private String tenant;
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     protected IommuGroup() {
     }
 
     public IommuGroup(long nodeId) {
-        this.nodeId = nodeId;
-        this.createdAt = Timestamps.now();
+        super(nodeId);
     }
 
     /**
@@ -78,19 +69,11 @@ public class IommuGroup extends SequencedEntity {
         return Ids.GROUP.format(id());
     }
 
-    public long nodeId() {
-        return nodeId;
-    }
-
     public Long containerId() {
         return containerId;
     }
 
     public boolean isAttached() {
         return containerId != null;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 }
