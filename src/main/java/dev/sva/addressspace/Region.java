@@ -3,6 +3,7 @@ package dev.sva.addressspace;
 import dev.sva.core.AddressRange;
 import dev.sva.core.KeyedRange;
 import dev.sva.core.MappedRange;
+import jakarta.persistence.AttributeOverride;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
@@ -13,10 +14,8 @@ import jakarta.persistence.Table;
  */
 @Entity
 @Table(name = "region")
+@AttributeOverride(name = "ownerId", column = @Column(name = "address_space_id", nullable = false))
 public class Region extends MappedRange {
-
-    @Column(name = "address_space_id", nullable = false)
-    private long addressSpaceId;
 
     @Column(nullable = false)
     private boolean pinned;
@@ -25,14 +24,13 @@ public class Region extends MappedRange {
     }
 
     public Region(long addressSpaceId, AddressRange range, long physicalAddress, boolean read, boolean write, boolean pinned) {
-        super(range, physicalAddress, read, write);
-        this.addressSpaceId = addressSpaceId;
+        super(addressSpaceId, range, physicalAddress, read, write);
         this.pinned = pinned;
     }
 
     /** The part of this region inside {@code part}, as a new region with the matching physical offset. */
     public Region slice(AddressRange part) {
-        return new Region(addressSpaceId, part, physicalAddress() + (part.first() - va()), read(), write(), pinned);
+        return new Region(addressSpaceId(), part, physicalAddress() + (part.first() - va()), read(), write(), pinned);
     }
 
     public long va() {
@@ -40,7 +38,7 @@ public class Region extends MappedRange {
     }
 
     public long addressSpaceId() {
-        return addressSpaceId;
+        return ownerId();
     }
 
     public boolean pinned() {

@@ -1,9 +1,10 @@
 package dev.sva.container;
 
 import dev.sva.core.AddressRange;
-import dev.sva.core.Timestamps;
 import dev.sva.core.KeyedRange;
 import dev.sva.core.MappedRange;
+import dev.sva.core.Timestamps;
+import jakarta.persistence.AttributeOverride;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
@@ -15,10 +16,8 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "dma_mapping")
+@AttributeOverride(name = "ownerId", column = @Column(name = "container_id", nullable = false))
 public class DmaMapping extends MappedRange {
-
-    @Column(name = "container_id", nullable = false)
-    private long containerId;
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
@@ -27,8 +26,7 @@ public class DmaMapping extends MappedRange {
     }
 
     public DmaMapping(long containerId, AddressRange range, long physicalAddress, boolean read, boolean write) {
-        super(range, physicalAddress, read, write);
-        this.containerId = containerId;
+        super(containerId, range, physicalAddress, read, write);
         this.createdAt = Timestamps.now();
     }
 
@@ -37,6 +35,6 @@ public class DmaMapping extends MappedRange {
     }
 
     public long containerId() {
-        return containerId;
+        return ownerId();
     }
 }
