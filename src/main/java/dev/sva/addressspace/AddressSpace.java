@@ -2,6 +2,7 @@ package dev.sva.addressspace;
 
 import dev.sva.core.Ids;
 import dev.sva.core.NodeEntity;
+import dev.sva.core.RangeRules;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
@@ -68,10 +69,7 @@ public class AddressSpace extends NodeEntity {
 
     /** Counts regions added ({@code delta > 0}) or removed; only with the rows, under the node lock. */
     void countRegions(int delta) {
-        if (regionCount + delta < 0) {
-            throw new IllegalStateException("address space " + publicId() + " would hold " + (regionCount + delta) + " regions");
-        }
-        regionCount += delta;
+        regionCount = RangeRules.counted(regionCount, delta, "address space " + publicId(), "regions");
     }
 
     public String tenant() {

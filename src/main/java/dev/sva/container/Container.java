@@ -2,6 +2,7 @@ package dev.sva.container;
 
 import dev.sva.core.Ids;
 import dev.sva.core.NodeEntity;
+import dev.sva.core.RangeRules;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
@@ -46,10 +47,7 @@ public class Container extends NodeEntity {
 
     /** Counts mappings added ({@code delta > 0}) or removed; only with the rows, under the node lock. */
     void countMappings(int delta) {
-        if (mappingCount + delta < 0) {
-            throw new IllegalStateException("container " + publicId() + " would hold " + (mappingCount + delta) + " mappings");
-        }
-        mappingCount += delta;
+        mappingCount = RangeRules.counted(mappingCount, delta, "container " + publicId(), "mappings");
     }
 
     public String tenant() {
