@@ -1,15 +1,11 @@
 package dev.sva.addressspace;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
+import dev.sva.core.NodeEntity;
+import dev.sva.core.RangeRules;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * A live process. Invariants: its PASID, once allocated, never changes while it lives and is unique
@@ -17,15 +13,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "address_space")
-public class AddressSpace {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "address_space_seq")
-    @SequenceGenerator(name = "address_space_seq", sequenceName = "address_space_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class AddressSpace extends NodeEntity {
 
     @Column(nullable = false)
     private int pid;
@@ -37,9 +25,6 @@ public class AddressSpace {
     /** The tenant that made it; {@code null}: made by an admin, no tenant's. Never changes. */
     private String tenant;
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     /** How many regions the process holds: kept with them under the node lock, for the region limit. */
     @Column(name = "region_count", nullable = false)
     private int regionCount;
@@ -48,11 +33,10 @@ public class AddressSpace {
     }
 
     public AddressSpace(long nodeId, int pid, String name, String tenant) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.tenant = tenant;
         this.pid = pid;
         this.name = name;
-        this.createdAt = Timestamps.now();
     }
 
     /** Gives this address space its PASID; it keeps it until it exits. */
@@ -63,16 +47,8 @@ public class AddressSpace {
         this.pasid = pasid;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.ADDRESS_SPACE.format(id);
-    }
-
-    public long nodeId() {
-        return nodeId;
+        return Ids.ADDRESS_SPACE.format(id());
     }
 
     public int pid() {
@@ -93,14 +69,7 @@ public class AddressSpace {
 
     /** Counts regions added ({@code delta > 0}) or removed; only with the rows, under the node lock. */
     void countRegions(int delta) {
-        if (regionCount + delta < 0) {
-            throw new IllegalStateException("address space " + publicId() + " would hold " + (regionCount + delta) + " regions");
-        }
-        regionCount += delta;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
+        regionCount = RangeRules.counted(regionCount, delta, "address space " + publicId(), "regions");
     }
 
     public String tenant() {

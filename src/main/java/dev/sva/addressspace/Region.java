@@ -3,12 +3,9 @@ package dev.sva.addressspace;
 import dev.sva.core.AddressRange;
 import dev.sva.core.KeyedRange;
 import dev.sva.core.MappedRange;
+import jakarta.persistence.AttributeOverride;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 
 /**
@@ -17,15 +14,8 @@ import jakarta.persistence.Table;
  */
 @Entity
 @Table(name = "region")
+@AttributeOverride(name = "ownerId", column = @Column(name = "address_space_id", nullable = false))
 public class Region extends MappedRange {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "region_seq")
-    @SequenceGenerator(name = "region_seq", sequenceName = "region_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "address_space_id", nullable = false)
-    private long addressSpaceId;
 
     @Column(nullable = false)
     private boolean pinned;
@@ -34,14 +24,13 @@ public class Region extends MappedRange {
     }
 
     public Region(long addressSpaceId, AddressRange range, long physicalAddress, boolean read, boolean write, boolean pinned) {
-        super(range, physicalAddress, read, write);
-        this.addressSpaceId = addressSpaceId;
+        super(addressSpaceId, range, physicalAddress, read, write);
         this.pinned = pinned;
     }
 
     /** The part of this region inside {@code part}, as a new region with the matching physical offset. */
     public Region slice(AddressRange part) {
-        return new Region(addressSpaceId, part, physicalAddress() + (part.first() - va()), read(), write(), pinned);
+        return new Region(addressSpaceId(), part, physicalAddress() + (part.first() - va()), read(), write(), pinned);
     }
 
     public long va() {
@@ -49,7 +38,7 @@ public class Region extends MappedRange {
     }
 
     public long addressSpaceId() {
-        return addressSpaceId;
+        return ownerId();
     }
 
     public boolean pinned() {

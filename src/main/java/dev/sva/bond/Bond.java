@@ -1,15 +1,10 @@
 package dev.sva.bond;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
+import dev.sva.core.NodeEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * A device bound to an address space. Invariants: one bond per (device, address space) (rule 10, a
@@ -18,15 +13,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "bond")
-public class Bond {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "bond_seq")
-    @SequenceGenerator(name = "bond_seq", sequenceName = "bond_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class Bond extends NodeEntity {
 
     @Column(name = "device_id", nullable = false)
     private long deviceId;
@@ -49,15 +36,12 @@ public class Bond {
     /** Its address space's tenant, copied at bind time (an address space's tenant never changes). */
     private String tenant;
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     protected Bond() {
     }
 
     Bond(long nodeId, long deviceId, long addressSpaceId, Long containerId, int pasid, boolean iopf, String driverData,
          String tenant) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.tenant = tenant;
         this.deviceId = deviceId;
         this.addressSpaceId = addressSpaceId;
@@ -65,7 +49,6 @@ public class Bond {
         this.pasid = pasid;
         this.iopf = iopf;
         this.driverData = driverData;
-        this.createdAt = Timestamps.now();
     }
 
     /** A container bind covering a device already bound to the address space takes the bond over. */
@@ -73,16 +56,8 @@ public class Bond {
         this.containerId = container;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.BOND.format(id);
-    }
-
-    public long nodeId() {
-        return nodeId;
+        return Ids.BOND.format(id());
     }
 
     public long deviceId() {
@@ -107,10 +82,6 @@ public class Bond {
 
     public String driverData() {
         return driverData;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 
     public String tenant() {

@@ -1,12 +1,9 @@
 package dev.sva.bond;
 
+import dev.sva.core.SequencedEntity;
 import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -17,12 +14,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "container_bond")
-public class ContainerBond {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "container_bond_seq")
-    @SequenceGenerator(name = "container_bond_seq", sequenceName = "container_bond_seq", allocationSize = 50)
-    private Long id;
+public class ContainerBond extends SequencedEntity {
 
     @Column(name = "container_id", nullable = false)
     private long containerId;
@@ -48,10 +40,6 @@ public class ContainerBond {
         this.iopf = iopf;
         this.driverData = driverData;
         this.createdAt = Timestamps.now();
-    }
-
-    public long id() {
-        return id;
     }
 
     public long containerId() {

@@ -1,15 +1,11 @@
 package dev.sva.container;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
+import dev.sva.core.NodeEntity;
+import dev.sva.core.RangeRules;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * A VFIO container / iommufd IOAS. Written only under its node's lock; {@code mappingCount} always
@@ -17,20 +13,9 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "container")
-public class Container {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "container_seq")
-    @SequenceGenerator(name = "container_seq", sequenceName = "container_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class Container extends NodeEntity {
 
     private String name;
-
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
 
     /** The tenant that made it; {@code null}: made by an admin, no tenant's. Never changes. */
     private String tenant;
@@ -43,22 +28,13 @@ public class Container {
     }
 
     public Container(long nodeId, String name, String tenant) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.name = name;
         this.tenant = tenant;
-        this.createdAt = Timestamps.now();
-    }
-
-    public long id() {
-        return id;
     }
 
     public String publicId() {
-        return Ids.CONTAINER.format(id);
-    }
-
-    public long nodeId() {
-        return nodeId;
+        return Ids.CONTAINER.format(id());
     }
 
     public String name() {
@@ -71,14 +47,7 @@ public class Container {
 
     /** Counts mappings added ({@code delta > 0}) or removed; only with the rows, under the node lock. */
     void countMappings(int delta) {
-        if (mappingCount + delta < 0) {
-            throw new IllegalStateException("container " + publicId() + " would hold " + (mappingCount + delta) + " mappings");
-        }
-        mappingCount += delta;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
+        mappingCount = RangeRules.counted(mappingCount, delta, "container " + publicId(), "mappings");
     }
 
     public String tenant() {

@@ -1,15 +1,12 @@
 package dev.sva.container;
 
 import dev.sva.core.AddressRange;
-import dev.sva.core.Timestamps;
 import dev.sva.core.KeyedRange;
 import dev.sva.core.MappedRange;
+import dev.sva.core.Timestamps;
+import jakarta.persistence.AttributeOverride;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -19,15 +16,8 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "dma_mapping")
+@AttributeOverride(name = "ownerId", column = @Column(name = "container_id", nullable = false))
 public class DmaMapping extends MappedRange {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "dma_mapping_seq")
-    @SequenceGenerator(name = "dma_mapping_seq", sequenceName = "dma_mapping_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "container_id", nullable = false)
-    private long containerId;
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
@@ -36,8 +26,7 @@ public class DmaMapping extends MappedRange {
     }
 
     public DmaMapping(long containerId, AddressRange range, long physicalAddress, boolean read, boolean write) {
-        super(range, physicalAddress, read, write);
-        this.containerId = containerId;
+        super(containerId, range, physicalAddress, read, write);
         this.createdAt = Timestamps.now();
     }
 
@@ -46,6 +35,6 @@ public class DmaMapping extends MappedRange {
     }
 
     public long containerId() {
-        return containerId;
+        return ownerId();
     }
 }

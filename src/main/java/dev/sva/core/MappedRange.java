@@ -9,11 +9,15 @@ import java.util.Map;
 /**
  * What a container's DMA mapping and a process's VA region share: {@code [first, first + size) → physical}
  * with read/write permissions, its bounds stored as a {@link KeyedRange} ({@code first_key},
- * {@code last_key}, {@code physical_address}, {@code can_read}, {@code can_write}). Immutable once built;
- * the owner (container or address space) and the id are the subclass's.
+ * {@code last_key}, {@code physical_address}, {@code can_read}, {@code can_write}), queried through a
+ * {@link RangeRepository}. Immutable once built; the owner's column (container or address space) is the subclass's.
  */
 @MappedSuperclass
-public abstract class MappedRange {
+public abstract class MappedRange extends SequencedEntity {
+
+    /** The container or address space: each subclass names its column with an {@code @AttributeOverride}. */
+    @Column(name = "owner_id", nullable = false)
+    private long ownerId;
 
     @Embedded
     private KeyedRange range;
@@ -30,11 +34,16 @@ public abstract class MappedRange {
     protected MappedRange() {
     }
 
-    protected MappedRange(AddressRange range, long physicalAddress, boolean read, boolean write) {
+    protected MappedRange(long ownerId, AddressRange range, long physicalAddress, boolean read, boolean write) {
+        this.ownerId = ownerId;
         this.range = new KeyedRange(range);
         this.physicalAddress = physicalAddress;
         this.read = read;
         this.write = write;
+    }
+
+    protected long ownerId() {
+        return ownerId;
     }
 
     public AddressRange range() {

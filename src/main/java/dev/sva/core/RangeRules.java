@@ -120,4 +120,15 @@ public final class RangeRules {
                     .with("limit", limit);
         }
     }
+
+    /**
+     * The kept count of {@code holder}'s entries after {@code delta} of them are added ({@code > 0}) or removed:
+     * kept with the rows, under the node lock, never below zero (that would be a bug, not bad input).
+     */
+    public static int counted(int count, int delta, String holder, String nouns) {
+        if (count + delta < 0) {
+            throw new IllegalStateException(holder + " would hold " + (count + delta) + " " + nouns);
+        }
+        return count + delta;
+    }
 }

@@ -3,37 +3,9 @@ package dev.sva.device;
 import jakarta.persistence.Column;
 import jakarta.persistence.Embeddable;
 
-/** A memory BAR of a device: {@code [base, base + size)} in the PCI address space. */
+/** A memory BAR of a device: {@code [base, base + size)} in the PCI address space. A row of {@code device_bar}. */
 @Embeddable
-public class Bar {
-
-    @Column(name = "bar_index", nullable = false)
-    private int index;
-
-    @Column(nullable = false)
-    private long base;
-
-    @Column(nullable = false)
-    private long size;
-
-    protected Bar() {
-    }
-
-    public Bar(int index, long base, long size) {
-        this.index = index;
-        this.base = base;
-        this.size = size;
-    }
-
-    public int index() {
-        return index;
-    }
-
-    public long base() {
-        return base;
-    }
-
-    public long size() {
-        return size;
-    }
+public record Bar(@Column(name = "bar_index", nullable = false) int index,
+                  @Column(nullable = false) long base,
+                  @Column(nullable = false) long size) {
 }

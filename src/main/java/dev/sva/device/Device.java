@@ -1,26 +1,21 @@
 package dev.sva.device;
 
 import dev.sva.core.Ids;
-import dev.sva.core.Timestamps;
+import dev.sva.core.NodeEntity;
 import jakarta.persistence.CollectionTable;
-import org.hibernate.annotations.Fetch;
-import org.hibernate.annotations.FetchMode;
 import jakarta.persistence.Column;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.OrderBy;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.annotations.Fetch;
+import org.hibernate.annotations.FetchMode;
 
 /**
  * A PCI function. Written only under its node's lock. The driver is {@code null} (none),
@@ -28,7 +23,7 @@ import java.util.Map;
  */
 @Entity
 @Table(name = "device")
-public class Device {
+public class Device extends NodeEntity {
 
     public static final String VFIO_PCI = "vfio-pci";
     /**
@@ -36,14 +31,6 @@ public class Device {
      * no DMA through the IOMMU API, so {@code iommu_device_use_default_domain()} never counts it as an owner.
      */
     public static final String PCIEPORT = "pcieport";
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "device_seq")
-    @SequenceGenerator(name = "device_seq", sequenceName = "device_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
 
     @Column(name = "group_id", nullable = false)
     private long groupId;
@@ -69,9 +56,6 @@ public class Device {
     @OrderBy("index")
     private List<Bar> bars = new ArrayList<>();
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     /** A bridge or port of an imported fabric: whatever its driver, it never makes its group non-viable (rule 6). */
     @Column(name = "driver_managed_dma", nullable = false)
     private boolean driverManagedDma;
@@ -88,7 +72,7 @@ public class Device {
     }
 
     public Device(long nodeId, long groupId, Bdf bdf, String driver, int pasidBits, boolean pri, boolean ats, List<Bar> bars) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.groupId = groupId;
         this.bdf = bdf.toString();
         this.driver = driver;
@@ -96,7 +80,6 @@ public class Device {
         this.pri = pri;
         this.ats = ats;
         this.bars = new ArrayList<>(bars);
-        this.createdAt = Timestamps.now();
     }
 
     /** A host (kernel) driver owns the device: its group is not viable for userspace (rule 6). */
@@ -148,18 +131,9 @@ public class Device {
                 && java.util.Objects.equals(this.pasidBlockedMissing, pasidBlockedMissing);
     }
 
+    /** Hibernate's collection compares by identity: the bars are compared as a plain list, record by record. */
     private boolean sameBars(List<Bar> other) {
-        if (other.size() != bars.size()) {
-            return false;
-        }
-        for (int i = 0; i < other.size(); i++) {
-            Bar a = bars.get(i);
-            Bar b = other.get(i);
-            if (a.index() != b.index() || a.base() != b.base() || a.size() != b.size()) {
-                return false;
-            }
-        }
-        return true;
+        return List.copyOf(bars).equals(other);
     }
 
     public boolean driverManagedDma() {
@@ -184,16 +158,8 @@ public class Device {
         return m;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.DEVICE.format(id);
-    }
-
-    public long nodeId() {
-        return nodeId;
+        return Ids.DEVICE.format(id());
     }
 
     public long groupId() {
@@ -227,9 +193,5 @@ public class Device {
 
     public List<Bar> bars() {
         return bars;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 }

@@ -1,17 +1,12 @@
 package dev.sva.device;
 
 import dev.sva.core.Ids;
+import dev.sva.core.NodeEntity;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
-import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
-import java.time.Instant;
 
 /**
  * An IOMMU group ({@code struct iommu_group}). Invariant: attached to at most one container
@@ -19,15 +14,7 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "iommu_group")
-public class IommuGroup {
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "iommu_group_seq")
-    @SequenceGenerator(name = "iommu_group_seq", sequenceName = "iommu_group_seq", allocationSize = 50)
-    private Long id;
-
-    @Column(name = "node_id", nullable = false)
-    private long nodeId;
+public class IommuGroup extends NodeEntity {
 
     @Column(name = "container_id")
     private Long containerId;
@@ -35,15 +22,11 @@ public class IommuGroup {
     /** The tenant the group is allocated to, whole; {@code null} while unallocated (rule 19). */
     private String tenant;
 
-    @Column(name = "created_at", nullable = false)
-    private Instant createdAt;
-
     protected IommuGroup() {
     }
 
     public IommuGroup(long nodeId) {
-        this.nodeId = nodeId;
-        this.createdAt = Timestamps.now();
+        super(nodeId);
     }
 
     /**
@@ -82,16 +65,8 @@ public class IommuGroup {
         this.tenant = tenant;
     }
 
-    public long id() {
-        return id;
-    }
-
     public String publicId() {
-        return Ids.GROUP.format(id);
-    }
-
-    public long nodeId() {
-        return nodeId;
+        return Ids.GROUP.format(id());
     }
 
     public Long containerId() {
@@ -100,9 +75,5 @@ public class IommuGroup {
 
     public boolean isAttached() {
         return containerId != null;
-    }
-
-    public Instant createdAt() {
-        return createdAt;
     }
 }

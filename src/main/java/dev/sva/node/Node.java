@@ -1,12 +1,9 @@
 package dev.sva.node;
 
+import dev.sva.core.SequencedEntity;
 import dev.sva.core.Timestamps;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -19,14 +16,9 @@ import java.time.Instant;
  */
 @Entity
 @Table(name = "node")
-public class Node {
+public class Node extends SequencedEntity {
 
     public static final String DEFAULT = "local";
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "node_seq")
-    @SequenceGenerator(name = "node_seq", sequenceName = "node_seq", allocationSize = 50)
-    private Long id;
 
     @Column(nullable = false, unique = true)
     private String name;
@@ -64,10 +56,6 @@ public class Node {
     /** Keeps this copy in step with the counter the database advanced to (see {@link NodeRepository#advanceEventSeq}). */
     void eventSeqAdvancedTo(long seq) {
         this.lastEventSeq = seq;
-    }
-
-    public long id() {
-        return id;
     }
 
     public String name() {

@@ -77,10 +77,7 @@ final class AcsQuirks {
     }
 
     static boolean isIntelPchRootPort(PciFunction f) {
-        if (f.type() != PortType.ROOT_PORT || f.deviceId() == null) {
-            return false;
-        }
-        int d = f.deviceId();
+        int d = rootPortDevice(f);
         return in(d, 0x3b42, 0x3b51) || in(d, 0x1c10, 0x1c1f) || in(d, 0x1e10, 0x1e1f) || in(d, 0x8c10, 0x8c1f)
                 || in(d, 0x9c10, 0x9c1b) || in(d, 0x9c90, 0x9c9b) || (in(d, 0x1d10, 0x1d1e) && d % 2 == 0)
                 || in(d, 0x8d10, 0x8d1e) || (in(d, 0x8c90, 0x8c9e) && d % 2 == 0);
@@ -98,10 +95,7 @@ final class AcsQuirks {
     }
 
     static boolean isIntelSptRootPort(PciFunction f) {
-        if (f.type() != PortType.ROOT_PORT || f.deviceId() == null) {
-            return false;
-        }
-        int d = f.deviceId();
+        int d = rootPortDevice(f);
         return in(d, 0xa110, 0xa11f) || in(d, 0xa167, 0xa16a) || in(d, 0xa290, 0xa29f) || in(d, 0xa2e7, 0xa2ee)
                 || in(d, 0x9d10, 0x9d1b);
     }
@@ -120,10 +114,7 @@ final class AcsQuirks {
 
     // pci_quirk_cavium_acs: ThunderX root ports implement SV|RR|CR|UF-equivalent protection internally.
     static int cavium(PciFunction f, int flags, AcsRules ctx) {
-        if (f.type() != PortType.ROOT_PORT || f.deviceId() == null) {
-            return -1;
-        }
-        int d = f.deviceId();
+        int d = rootPortDevice(f);
         if (!(in(d, 0xa000, 0xa7ff) || d == 0xaf84 || d == 0xb884)) {
             return -1;
         }
@@ -159,6 +150,11 @@ final class AcsQuirks {
             return ctrlEnabled(flags, SV_RR_CR_UF);
         }
         return 0;
+    }
+
+    /** The device id of a root port; -1 for any other function or an unknown id, which no quirk's id range holds. */
+    private static int rootPortDevice(PciFunction f) {
+        return f.type() == PortType.ROOT_PORT && f.deviceId() != null ? f.deviceId() : -1;
     }
 
     private static boolean in(int v, int lo, int hi) {

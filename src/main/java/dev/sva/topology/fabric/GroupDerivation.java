@@ -49,6 +49,14 @@ public final class GroupDerivation {
             return causes.add(((long) kind.ordinal() << 40) | ((long) bdf.domain() << 16) | ((long) bdf.bus() << 8)
                     | bdf.devfn());
         }
+
+        /** This group, given {@code r} unless it already has a reason for the same cause (kind, function). */
+        Group with(Reason r) {
+            if (newCause(r.kind(), r.bdf())) {
+                reasons.add(r);
+            }
+            return this;
+        }
     }
 
     private static final class Run {
@@ -121,12 +129,9 @@ public final class GroupDerivation {
                 pdev = self;
                 Group g = groupOf.get(self.address());
                 if (g != null) {
-                    if (g.newCause(ReasonKind.DMA_ALIAS, self.address())) {
-                        g.reasons.add(new Reason(ReasonKind.DMA_ALIAS, self.address(), null, "the functions behind "
-                                + describe(self) + " " + self.address() + " issue their DMA as " + alias
-                                + " (pci_for_each_dma_alias); they share the bridge's group"));
-                    }
-                    return g;
+                    return g.with(new Reason(ReasonKind.DMA_ALIAS, self.address(), null, "the functions behind "
+                            + describe(self) + " " + self.address() + " issue their DMA as " + alias
+                            + " (pci_for_each_dma_alias); they share the bridge's group"));
                 }
             }
             // Step 2: climb from the last alias until the path to the root is ACS-isolated
@@ -143,15 +148,12 @@ public final class GroupDerivation {
                 pdev = self;
                 Group g = groupOf.get(self.address());
                 if (g != null) {
-                    if (g.newCause(ReasonKind.ACS_PATH, failure.address())) {
-                        int missing = rules.missing(failure, AcsRules.REQ_ACS_FLAGS);
-                        g.reasons.add(new Reason(ReasonKind.ACS_PATH, failure.address(), AcsFlag.fromMask(missing),
-                                failure.address() + " (" + failure.type() + ") is not ACS-isolated: "
-                                        + rules.why(failure, AcsRules.REQ_ACS_FLAGS) + "; the functions whose path to"
-                                        + " the root crosses it (pci_acs_path_enabled) share the group of the bridge"
-                                        + " above them"));
-                    }
-                    return g;
+                    int missing = rules.missing(failure, AcsRules.REQ_ACS_FLAGS);
+                    return g.with(new Reason(ReasonKind.ACS_PATH, failure.address(), AcsFlag.fromMask(missing),
+                            failure.address() + " (" + failure.type() + ") is not ACS-isolated: "
+                                    + rules.why(failure, AcsRules.REQ_ACS_FLAGS) + "; the functions whose path to"
+                                    + " the root crosses it (pci_acs_path_enabled) share the group of the bridge"
+                                    + " above them"));
                 }
             }
             // Step 4: aliases on the same bus (get_pci_alias_group), then step 5: the other functions of a

@@ -21,47 +21,43 @@ public final class WhatIf {
     public static GroupDiff compare(Fabric before, Enforced groupsBefore, Fabric after, Enforced groupsAfter) {
         Set<PciAddress> common = new HashSet<>(Fabric.addresses(before));
         common.retainAll(Fabric.addresses(after));
-        Map<PciAddress, Integer> beforeIdx = index(groupsBefore.groups());
-        Map<PciAddress, Integer> afterIdx = index(groupsAfter.groups());
-        List<List<PciAddress>> split = new ArrayList<>();
-        for (int i = 0; i < groupsBefore.groups().size(); i++) {
-            Set<Integer> to = new HashSet<>();
-            for (PciAddress a : groupsBefore.groups().get(i).members()) {
-                if (common.contains(a)) {
-                    to.add(afterIdx.getOrDefault(a, -1 - a.hashCode()));
-                }
-            }
-            if (to.size() > 1) {
-                split.add(groupsBefore.groups().get(i).members());
-            }
-        }
-        List<List<PciAddress>> merged = new ArrayList<>();
-        for (int i = 0; i < groupsAfter.groups().size(); i++) {
-            Set<Integer> from = new HashSet<>();
-            for (PciAddress a : groupsAfter.groups().get(i).members()) {
-                if (common.contains(a)) {
-                    from.add(beforeIdx.getOrDefault(a, -1 - a.hashCode()));
-                }
-            }
-            if (from.size() > 1) {
-                merged.add(groupsAfter.groups().get(i).members());
-            }
-        }
+        List<List<PciAddress>> split = scattered(groupsBefore.groups(), index(groupsAfter.groups()), common);
+        List<List<PciAddress>> merged = scattered(groupsAfter.groups(), index(groupsBefore.groups()), common);
         Set<PeerLink> linksBefore = links(before);
         Set<PeerLink> linksAfter = links(after);
-        List<PeerLink> closed = new ArrayList<>();
-        for (PeerLink l : sorted(linksBefore)) {
-            if (!linksAfter.contains(l)) {
-                closed.add(l);
+        return new GroupDiff(split, merged, onlyIn(linksBefore, linksAfter), onlyIn(linksAfter, linksBefore));
+    }
+
+    /**
+     * The groups of one side whose common functions land in more than one group of the other side ({@code otherIdx}):
+     * before → after, the groups that split; after → before, the groups that merged.
+     */
+    private static List<List<PciAddress>> scattered(List<DerivedGroup> groups, Map<PciAddress, Integer> otherIdx,
+                                                    Set<PciAddress> common) {
+        List<List<PciAddress>> out = new ArrayList<>();
+        for (DerivedGroup g : groups) {
+            Set<Integer> landsIn = new HashSet<>();
+            for (PciAddress a : g.members()) {
+                if (common.contains(a)) {
+                    landsIn.add(otherIdx.getOrDefault(a, -1 - a.hashCode()));
+                }
+            }
+            if (landsIn.size() > 1) {
+                out.add(g.members());
             }
         }
-        List<PeerLink> opened = new ArrayList<>();
-        for (PeerLink l : sorted(linksAfter)) {
-            if (!linksBefore.contains(l)) {
-                opened.add(l);
+        return out;
+    }
+
+    /** The links of {@code side} that {@code other} lacks, in order: closed (before, after) or opened (after, before). */
+    private static List<PeerLink> onlyIn(Set<PeerLink> side, Set<PeerLink> other) {
+        List<PeerLink> out = new ArrayList<>();
+        for (PeerLink l : sorted(side)) {
+            if (!other.contains(l)) {
+                out.add(l);
             }
         }
-        return new GroupDiff(split, merged, closed, opened);
+        return out;
     }
 
     private static Map<PciAddress, Integer> index(List<DerivedGroup> groups) {

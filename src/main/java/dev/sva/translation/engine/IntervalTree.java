@@ -56,6 +56,13 @@ final class IntervalTree {
         return (long[]) node;
     }
 
+    /** The index in {@code leaf} of the interval containing flipped address {@code fx}, or -1 when none does. */
+    static int holding(long[] leaf, long fx) {
+        int n = leaf.length / 3;
+        int i = floor(leaf, n, fx);
+        return i < 0 || fx > leaf[n + i] ? -1 : i;
+    }
+
     /** Largest i in [1, n) with keys[i] <= fx, else 0 (keys[0] is treated as minus infinity). Branch-free. */
     static int childIndex(long[] keys, long fx) {
         int base = 0;
@@ -90,12 +97,11 @@ final class IntervalTree {
     static long lookupPage(Object root, long x) {
         long fx = x ^ FLIP;
         long[] leaf = leafFor(root, fx);
-        int n = leaf.length / 3;
-        int i = floor(leaf, n, fx);
-        if (i < 0 || fx > leaf[n + i]) {
+        int i = holding(leaf, fx);
+        if (i < 0) {
             return NOT_MAPPED;
         }
-        long p = leaf[2 * n + i];
+        long p = leaf[2 * (leaf.length / 3) + i];
         long start = leaf[i] ^ FLIP;
         return ((p & PAGE_MASK) + ((x - start) & PAGE_MASK)) | (p & FLAGS);
     }
@@ -107,11 +113,11 @@ final class IntervalTree {
     static boolean find(Object root, long x, Cursor out) {
         long fx = x ^ FLIP;
         long[] leaf = leafFor(root, fx);
-        int n = leaf.length / 3;
-        int i = floor(leaf, n, fx);
-        if (i < 0 || fx > leaf[n + i]) {
+        int i = holding(leaf, fx);
+        if (i < 0) {
             return false;
         }
+        int n = leaf.length / 3;
         out.start = leaf[i] ^ FLIP;
         out.last = leaf[n + i] ^ FLIP;
         out.payload = leaf[2 * n + i];
