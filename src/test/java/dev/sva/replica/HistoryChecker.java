@@ -149,6 +149,19 @@ final class HistoryChecker {
         return last == null || last.kind == Kind.UNMAP ? null : last.physicalAddress;
     }
 
+    /** Writes acknowledged between the two times (of the clock given to {@link #invoke}). */
+    synchronized long acknowledgedBetween(long from, long to) {
+        long n = 0;
+        for (List<Write> slot : slots) {
+            for (Write w : slot) {
+                if (w.acknowledged != Long.MAX_VALUE && w.acknowledged >= from - origin && w.acknowledged < to - origin) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     synchronized void read(int slot, String replica, long sent, long received, Long physicalAddress) {
         reads.add(new Read(slot, replica, sent - origin, received - origin, physicalAddress));
     }

@@ -54,6 +54,9 @@ final class ReplicaWorkload {
     private final List<String> unexpected = new CopyOnWriteArrayList<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong operations = new AtomicLong();
+    private final AtomicLong checked = new AtomicLong();
+    /** Per replica index: writes acknowledged and DMAs answered 200. */
+    private final Map<Integer, AtomicLong> answered = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
 
     private record Target(String device, long iova) {
@@ -148,13 +151,26 @@ final class ReplicaWorkload {
         return t;
     }
 
-    /** Waits until {@code n} operations were sent (or {@code max} passed); returns whether they were. */
-    boolean awaitOperations(long n, Duration max) throws InterruptedException {
+    /**
+     * Waits until {@code n} operations entered the history — writes acknowledged or of unknown outcome, DMA
+     * answers — (or {@code max} passed); returns whether they did.
+     */
+    boolean awaitChecked(long n, Duration max) throws InterruptedException {
         long until = System.nanoTime() + max.toNanos();
-        while (operations.get() < n && System.nanoTime() < until) {
+        while (checked.get() < n && System.nanoTime() < until) {
             Thread.sleep(100);
         }
-        return operations.get() >= n;
+        return checked.get() >= n;
+    }
+
+    /** Writes the replica acknowledged and DMAs it answered 200, so far. */
+    long answeredBy(Replica r) {
+        return answered.computeIfAbsent(r.index(), i -> new AtomicLong()).get();
+    }
+
+    /** Operations in the history so far (see {@link #awaitChecked}). */
+    long checked() {
+        return checked.get();
     }
 
     void stop() throws InterruptedException {
@@ -191,6 +207,7 @@ final class ReplicaWorkload {
             switch (a.writeOutcome()) {
                 case ACKNOWLEDGED -> {
                     history.acknowledged(w, answered);
+                    checked.incrementAndGet();
                     if (kind == Kind.UNMAP && a.body().path("unmappedCount").asLong() != 1) {
                         unexpected.add(w + " answered " + a);
                     }
@@ -201,14 +218,12 @@ final class ReplicaWorkload {
                 case NOT_APPLIED -> history.notApplied(w);
                 case UNKNOWN -> {
                     history.unknown(w);
+                    checked.incrementAndGet();
                     if (a.status() / 100 == 4 || a.status() == 500) {
                         unexpected.add(w + " answered " + a);
                     }
                     owner.active.set(index, newSlot(owner));
                 }
-            }
-            if (a.status() == -1 && a.reason().equals("connection refused")) {
-                pause(200); // a dead replica: do not spin on it
             }
         }
     }
@@ -220,8 +235,13 @@ final class ReplicaWorkload {
         }
     }
 
-    /** One DMA of the slot on the replica, recorded. */
-    void dma(int slot, Replica replica) {
+    /** The ids of every slot so far. */
+    List<Integer> slots() {
+        return List.copyOf(slotIds);
+    }
+
+    /** One DMA of the slot on the replica, recorded; its answer. */
+    Answer dma(int slot, Replica replica) {
         Target t = targets.get(slot);
         long sent = System.nanoTime();
         Answer a = send(replica, "POST", "/api/v1/dma", Api.json(Map.of("deviceId", t.device(), "address", hex(t.iova()),
@@ -233,8 +253,10 @@ final class ReplicaWorkload {
             if (outcome.equals("TRANSLATED")) {
                 history.read(slot, name(replica), sent, received, Long.parseUnsignedLong(
                         a.body().path("physicalAddress").asString().substring(2), 16));
+                checked.incrementAndGet();
             } else if (outcome.equals("FAULT")) {
                 history.read(slot, name(replica), sent, received, null);
+                checked.incrementAndGet();
             } else {
                 unexpected.add("DMA of slot " + slot + " on " + name(replica) + " answered " + a);
             }
@@ -246,13 +268,11 @@ final class ReplicaWorkload {
             pause(50);
         } else if (a.status() == -1) {
             history.noAnswer(a.reason());
-            if (a.reason().equals("connection refused")) {
-                pause(200);
-            }
         } else {
             history.noAnswer(a.status() + " " + a.body().path("code").asString());
             unexpected.add("DMA of slot " + slot + " on " + name(replica) + " answered " + a);
         }
+        return a;
     }
 
     /** After the run, with every replica up and no writer left: every slot read on every replica. */
@@ -315,10 +335,10 @@ final class ReplicaWorkload {
         return "replica " + r.index();
     }
 
-    private enum WriteOutcome { ACKNOWLEDGED, NOT_APPLIED, UNKNOWN }
+    enum WriteOutcome { ACKNOWLEDGED, NOT_APPLIED, UNKNOWN }
 
     /** An HTTP answer, or status -1 and why there was none. */
-    private record Answer(int status, JsonNode body, HttpResponse<String> raw, String reason) {
+    record Answer(int status, JsonNode body, HttpResponse<String> raw, String reason) {
         String header(String name) {
             return raw == null ? null : raw.headers().firstValue(name).orElse(null);
         }
@@ -352,6 +372,9 @@ final class ReplicaWorkload {
         b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 == 2) {
+                answered.computeIfAbsent(replica.index(), i -> new AtomicLong()).incrementAndGet();
+            }
             JsonNode body = r.body() == null || r.body().isBlank() ? JSON.missingNode() : parse(r.body());
             return new Answer(r.statusCode(), body, r, null);
         } catch (java.net.http.HttpConnectTimeoutException e) {

@@ -75,6 +75,7 @@ public final class ReplicaCluster implements AutoCloseable {
             properties.put("spring.datasource.hikari.maximum-pool-size", "5");
             properties.put("spring.datasource.hikari.minimum-idle", "1");
             properties.put("logging.level.root", "WARN");
+            properties.put("logging.level.dev.sva.SvaApplication", "INFO"); // "Started SvaApplication in … seconds"
         }
 
         public Builder replicas(int n) {
@@ -202,13 +203,11 @@ public final class ReplicaCluster implements AutoCloseable {
             throw new IllegalStateException("cannot create database " + database + " on " + config.server, e);
         }
         writeSigningKey();
-        // The first one alone migrates the schema (Flyway); the others then start side by side.
-        launch(replicas.get(0));
-        awaitReady(replicas.get(0), readyWithin);
-        for (Replica r : replicas.subList(1, replicas.size())) {
+        // side by side: Flyway serialises the replicas' migrations of the fresh schema with a database lock
+        for (Replica r : replicas) {
             launch(r);
         }
-        for (Replica r : replicas.subList(1, replicas.size())) {
+        for (Replica r : replicas) {
             awaitReady(r, readyWithin);
         }
     }
