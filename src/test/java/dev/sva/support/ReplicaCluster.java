@@ -170,6 +170,15 @@ public final class ReplicaCluster implements AutoCloseable {
         for (int i = 0; i < config.replicas; i++) {
             replicas.add(new Replica(i, freePort()));
         }
+        // a test JVM that exits without close() (a surefire timeout, Ctrl-C) leaves no replica running
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Replica r : replicas) {
+                Process p = r.process;
+                if (p != null) {
+                    p.destroyForcibly();
+                }
+            }
+        }));
     }
 
     public List<Replica> replicas() {
