@@ -40,7 +40,7 @@ class PostgresRestartTest {
         long seed = ReplicaChaos.seed();
         ReplicaChaos.Phases phases = new ReplicaChaos.Phases();
         try (PrivatePostgres pg = PrivatePostgres.start(tmp);
-             ReplicaCluster cluster = ReplicaChaos.cluster(pg.server(), "pg-restart", 3)) {
+             ReplicaCluster cluster = ReplicaChaos.cluster(pg.server(), "pg-restart", 3, null)) {
             phases.mark("PostgreSQL and 3 replicas ready");
             ReplicaWorkload workload = new ReplicaWorkload(cluster, seed, Duration.ofSeconds(15));
             workload.setUp(2, 4);

@@ -3,13 +3,13 @@ package dev.sva.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.replica.HistoryChecker.Result;
-import dev.sva.support.PostgresDatabase;
 import dev.sva.support.ReplicaCluster;
 import dev.sva.support.ReplicaCluster.Replica;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The done-when of issue 12: three replicas (separate JVMs) on a fresh database of the real PostgreSQL, writers
@@ -20,8 +20,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code -Dsva.replicas.seed=<n>} replays the same choices of slots, replicas and victims (not the same timing).
  */
 @Tag("postgres")
-@ExtendWith(PostgresDatabase.Condition.class)
 class ReplicaHistoryTest {
+
+    @TempDir
+    Path tmp;
 
     static final int OPERATIONS = 10_000;
 
@@ -29,7 +31,7 @@ class ReplicaHistoryTest {
     void everyDmaAnswerIsExplainedByAStateNoOlderThanTheWritesAcknowledgedBeforeIt() throws Exception {
         long seed = ReplicaChaos.seed();
         ReplicaChaos.Phases phases = new ReplicaChaos.Phases();
-        try (ReplicaCluster cluster = ReplicaChaos.cluster(ReplicaCluster.Server.ofTestDatabase(), "history", 3)) {
+        try (ReplicaCluster cluster = ReplicaChaos.cluster(tmp, "history", 3)) {
             phases.mark("3 replicas ready");
             ReplicaWorkload workload = new ReplicaWorkload(cluster, seed, Duration.ofSeconds(15));
             workload.setUp(2, 6);

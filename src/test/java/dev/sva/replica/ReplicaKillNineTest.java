@@ -3,15 +3,15 @@ package dev.sva.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sva.replica.HistoryChecker.Result;
-import dev.sva.support.PostgresDatabase;
 import dev.sva.support.ReplicaCluster;
 import dev.sva.support.ReplicaCluster.Replica;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Guarantee 4 of REPLICAS.md: {@code kill -9} of one of three replicas under load. The two others keep answering
@@ -19,14 +19,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * answers reflect the writes made while it was dead. Every answer of the run goes through the {@link HistoryChecker}.
  */
 @Tag("postgres")
-@ExtendWith(PostgresDatabase.Condition.class)
 class ReplicaKillNineTest {
+
+    @TempDir
+    Path tmp;
 
     @Test
     void theOthersKeepAnsweringAndTheKilledOneCatchesUpBeforeItIsReady() throws Exception {
         long seed = ReplicaChaos.seed();
         ReplicaChaos.Phases phases = new ReplicaChaos.Phases();
-        try (ReplicaCluster cluster = ReplicaChaos.cluster(ReplicaCluster.Server.ofTestDatabase(), "kill-nine", 3)) {
+        try (ReplicaCluster cluster = ReplicaChaos.cluster(tmp, "kill-nine", 3)) {
             phases.mark("3 replicas ready");
             ReplicaWorkload workload = new ReplicaWorkload(cluster, seed, Duration.ofSeconds(15));
             workload.setUp(2, 4);

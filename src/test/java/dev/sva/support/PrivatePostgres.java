@@ -42,15 +42,28 @@ public final class PrivatePostgres implements AutoCloseable {
      * test (a JUnit assumption), or fails it under {@code CI=true}.
      */
     public static PrivatePostgres start(Path parent) throws IOException, InterruptedException {
+        PrivatePostgres pg = startIfPresent(parent);
+        if (pg == null) {
+            System.err.println("SKIPPED private PostgreSQL tests: " + MISSING);
+            Assumptions.abort("SKIPPED: " + MISSING);
+        }
+        return pg;
+    }
+
+    private static final String MISSING = "PostgreSQL server binaries (initdb, pg_ctl) not found in SVA_TEST_PG_BIN, "
+            + "/usr/lib/postgresql/*/bin or on the PATH; install Debian's postgresql package";
+
+    /**
+     * Makes and starts a new cluster under {@code parent}, or answers {@code null} without the binaries (under
+     * {@code CI=true} their absence fails instead).
+     */
+    public static PrivatePostgres startIfPresent(Path parent) throws IOException, InterruptedException {
         Path bin = binaries();
-        String missing = "PostgreSQL server binaries (initdb, pg_ctl) not found in SVA_TEST_PG_BIN, "
-                + "/usr/lib/postgresql/*/bin or on the PATH; install Debian's postgresql package";
         if (bin == null) {
             if (CI) {
-                throw new AssertionError("CI=true: " + missing);
+                throw new AssertionError("CI=true: " + MISSING);
             }
-            System.err.println("SKIPPED private PostgreSQL tests: " + missing);
-            Assumptions.abort("SKIPPED: " + missing);
+            return null;
         }
         boolean root = "0".equals(exec(List.of("id", "-u")).strip());
         Path dir = Files.createTempDirectory(parent, "pg-");
@@ -93,7 +106,7 @@ public final class PrivatePostgres implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(bin.resolve("pg_ctl").toString(), "-D", data(), "-l",
                 dir.resolve("server.log").toString(), "-w", "-t", "60", "-o",
                 "-c listen_addresses=127.0.0.1 -c port=" + port + " -c unix_socket_directories=" + dir
-                        + " -c fsync=off -c max_connections=60"));
+                        + " -c fsync=off -c max_connections=100"));
         if (action.equals("restart")) {
             command.addAll(List.of("-m", "fast"));
         }

@@ -68,6 +68,7 @@ public final class ReplicaCluster implements AutoCloseable {
         private int replicas = 3;
         private String heap = "-Xmx256m";
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private AutoCloseable ownServer;
 
         private Builder(Server server, Path dir) {
             this.server = server;
@@ -91,6 +92,12 @@ public final class ReplicaCluster implements AutoCloseable {
         /** A Spring property every replica starts with ({@code --name=value}). */
         public Builder property(String name, String value) {
             properties.put(name, value);
+            return this;
+        }
+
+        /** Something the cluster's {@link #close} closes last (the server of its own a test started for it). */
+        public Builder closing(AutoCloseable serverOfItsOwn) {
+            this.ownServer = serverOfItsOwn;
             return this;
         }
 
@@ -351,6 +358,13 @@ public final class ReplicaCluster implements AutoCloseable {
                 s.execute("drop database if exists " + database + " with (force)");
             } catch (SQLException ignored) {
                 // the server is gone (a private one already stopped): nothing to clean
+            }
+        }
+        if (config.ownServer != null) {
+            try {
+                config.ownServer.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot stop the cluster's server", e);
             }
         }
     }
