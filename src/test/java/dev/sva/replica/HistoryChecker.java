@@ -70,14 +70,15 @@ final class HistoryChecker {
     /** What the check found. */
     record Result(int slots, long writes, long acknowledged, long unknown, long notApplied, long reads,
                   Map<String, Long> noAnswer, List<String> violations) {
+        /** Every operation sent, whether it entered the history or not. */
         long operations() {
             return writes + notApplied + reads + noAnswer.values().stream().mapToLong(Long::longValue).sum();
         }
 
         String summary() {
-            return String.format("%d operations over %d slots: %d writes (%d acknowledged, %d outcome unknown), %d not applied, "
-                    + "%d DMA answers checked, reads without an answer %s; %d violations", operations(), slots, writes, acknowledged,
-                    unknown, notApplied, reads, noAnswer, violations.size());
+            return String.format("%d operations in the history over %d slots: %d writes (%d acknowledged, %d outcome unknown) and "
+                    + "%d DMA answers checked; besides, %d writes not applied and DMAs without an answer %s; %d violations",
+                    writes + reads, slots, writes, acknowledged, unknown, reads, notApplied, noAnswer, violations.size());
         }
     }
 

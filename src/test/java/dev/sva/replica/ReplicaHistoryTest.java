@@ -35,7 +35,7 @@ class ReplicaHistoryTest {
             phases.mark("3 replicas ready");
             ReplicaWorkload workload = new ReplicaWorkload(cluster, seed, Duration.ofSeconds(15));
             workload.setUp(2, 6);
-            workload.start(3);
+            workload.start(2);
             ReplicaChaos chaos = ReplicaChaos.start(cluster, seed);
             boolean done = workload.awaitChecked(OPERATIONS, Duration.ofSeconds(150));
             phases.mark(workload.checked() + " operations");
