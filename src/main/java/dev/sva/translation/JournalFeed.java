@@ -88,6 +88,8 @@ class JournalFeed implements JournalFollower, JournalCommitHook, DmaAdmission, C
     private final FabricRoutes fabricRoutes;
     private final NodeGate gate;
     private final Map<Long, Follow> follows = new ConcurrentHashMap<>();
+    /** Snapshots taken since start because records were missing (not those of the start itself). */
+    private final AtomicLong snapshots = new AtomicLong();
 
     /** How far this engine follows one node's journal. */
     static final class Follow {
@@ -163,6 +165,7 @@ class JournalFeed implements JournalFollower, JournalCommitHook, DmaAdmission, C
         List<Journal.Record> records = read.execute(status -> journal.read(nodeId, after, target, CHUNK));
         if (records.isEmpty() || records.get(0).position() != after + 1) {
             // pruned past what this engine applied (or never seen here): the node's rows as they are now
+            snapshots.incrementAndGet();
             snapshot(nodeId, f);
             if (f.applied < target && f.applied == after) {
                 throw new IllegalStateException("node " + nodeId + "'s journal ends at " + f.applied + ", before " + target);
@@ -179,6 +182,11 @@ class JournalFeed implements JournalFollower, JournalCommitHook, DmaAdmission, C
         for (StateChange c : record.changes()) {
             apply(c);
         }
+    }
+
+    /** How many times a node was reloaded from a snapshot because the records it needed were gone. */
+    long snapshots() {
+        return snapshots.get();
     }
 
     @Override
