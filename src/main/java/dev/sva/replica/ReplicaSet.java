@@ -257,6 +257,7 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
 
     private void listenLoop() {
         long backoff = 50;
+        boolean failing = false;
         while (running) {
             try (Connection c = connect()) {
                 connection = c;
@@ -267,6 +268,10 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
                 acks.signal();
                 backoff = 50;
                 join(c);
+                if (failing) {
+                    log.info("replica {}: listener connection back", id);
+                    failing = false;
+                }
                 long nextBeat = System.nanoTime() + properties.heartbeat().toNanos();
                 while (running) {
                     long wait = Math.max(1, (nextBeat - System.nanoTime()) / 1_000_000);
@@ -280,10 +285,13 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
                     }
                 }
             } catch (SQLException | RuntimeException e) {
-                if (running) {
-                    log.warn("replica {}: listener connection lost ({}); fenced until it has reconnected and caught up",
-                            id, e.toString());
+                if (running && !failing) {
+                    log.warn("replica {}: listener connection lost or refused ({}); fenced until it has reconnected and "
+                            + "caught up", id, e.toString());
+                } else if (running) {
+                    log.debug("replica {}: listener connection still refused: {}", id, e.toString());
                 }
+                failing = true;
             } finally {
                 connection = null;
                 if (listening) {

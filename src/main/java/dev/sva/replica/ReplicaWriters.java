@@ -4,10 +4,7 @@ import dev.sva.core.JournalCommitHook;
 import dev.sva.core.ProblemException;
 import dev.sva.core.ProblemType;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -35,6 +32,11 @@ class ReplicaWriters implements JournalCommitHook {
     static final int ORDER = Ordered.LOWEST_PRECEDENCE;
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaWriters.class);
+    /**
+     * A lease's time left in milliseconds. {@code clock_timestamp()}, not {@code now()}: these reads run on the
+     * committed transaction's connection, where {@code now()} would stay the time of the first of them.
+     */
+    private static final String REMAINING_MS = "CAST(EXTRACT(EPOCH FROM (lease_until - clock_timestamp())) * 1000 AS BIGINT)";
 
     private final ReplicaSet replicas;
     private final JdbcTemplate jdbc;
@@ -66,17 +68,11 @@ class ReplicaWriters implements JournalCommitHook {
             return;
         }
         List<Live> live;
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT id, CAST(EXTRACT(EPOCH FROM (lease_until - now())) * 1000 AS BIGINT) FROM replica "
-                        + "WHERE ready AND lease_until > now() AND id <> ?")) {
-            s.setString(1, replicas.id());
-            live = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    live.add(new Live(rs.getString(1), rs.getLong(2) * 1_000_000));
-                }
-            }
-        } catch (SQLException | RuntimeException e) {
+        try {
+            // on the committed transaction's connection, still bound: a writer holds no second one while it waits
+            live = jdbc.query("SELECT id, " + REMAINING_MS + " FROM replica WHERE ready AND lease_until > clock_timestamp() "
+                    + "AND id <> ?", (rs, i) -> new Live(rs.getString(1), rs.getLong(2) * 1_000_000), replicas.id());
+        } catch (RuntimeException e) {
             throw unconfirmed("the replica set could not be read after the commit: " + e);
         }
         for (Live r : live) {
@@ -123,20 +119,17 @@ class ReplicaWriters implements JournalCommitHook {
 
     /** The replica's lease left in database time, or {@code null} when it expired, is not ready or is gone. */
     private Long leaseRemaining(String replica) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT CAST(EXTRACT(EPOCH FROM (lease_until - now())) * 1000 AS BIGINT) FROM replica "
-                        + "WHERE id = ? AND ready AND lease_until > now()")) {
-            s.setString(1, replica);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Math.max(1, rs.getLong(1)) * 1_000_000 : null;
-            }
-        } catch (SQLException | RuntimeException e) {
+        try {
+            List<Long> left = jdbc.query("SELECT " + REMAINING_MS + " FROM replica WHERE id = ? AND ready "
+                    + "AND lease_until > clock_timestamp()", (rs, i) -> rs.getLong(1), replica);
+            return left.isEmpty() ? null : Math.max(1, left.get(0)) * 1_000_000;
+        } catch (RuntimeException e) {
             // the database is away: look again after a heartbeat; a listener down for a lease ends the wait
             return replicas.properties().heartbeat().toNanos();
         }
     }
 
-    /** Sends the wake-up again, outside the (committed) transaction. */
+    /** Sends the wake-up again, on a connection of its own: on the committed transaction's it would never commit. */
     private void announce(long node, long position) {
         try (Connection c = dataSource.getConnection()) {
             ReplicaSet.notify(c, ReplicaSet.JOURNAL, wakeUp(node, position));
