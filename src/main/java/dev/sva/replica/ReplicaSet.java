@@ -386,7 +386,10 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
         if (++beats % 10 == 0) {
             forgetStale(c);
         }
-        if (!current || System.nanoTime() - fenceAt >= 0) {
+        // taken before the check: a pause between the check and the renewal leaves the replica fenced (its fence
+        // time counts from here), never unfenced by a renewal of a lease that lapsed during the pause
+        long sent = System.nanoTime();
+        if (!current || sent - fenceAt >= 0) {
             join(c);
             return;
         }
@@ -395,7 +398,6 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
             log.warn("replica {} is behind ({}): not renewing its lease; it fences itself and joins again", id, behind);
             return;
         }
-        long sent = System.nanoTime();
         if (renew(c) == 0) {
             log.warn("replica {}: its row was removed (deemed stale); joining again", id);
             join(c);

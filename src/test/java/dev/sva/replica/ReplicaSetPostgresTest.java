@@ -214,6 +214,31 @@ class ReplicaSetPostgresTest {
         assertTranslates(dma(onC, s, 0x20000), 0x90000000L);
     }
 
+    @Test
+    void aReplicaWhoseListenerConnectionIsKilledRejoinsAndNeverAnswersFromBeforeAnAcknowledgedWrite() throws Exception {
+        Setup s = setup(onA);
+        String c = contexts.get(2).getBean(ReplicaSet.class).id();
+        assertThat(map(onA, s, 0x10000, 0x80000000L).status()).isEqualTo(201);
+        assertTranslates(dma(onC, s, 0x10000), 0x80000000L);
+        try (Connection admin = DriverManager.getConnection(db.jdbcUrl(schema), db.user(), db.password())) {
+            for (int i = 0; i < 5; i++) {
+                long iova = 0x20000 + i * 0x1000L;
+                // the server ends C's listener session: the wake-ups of the next write may be lost to C
+                execute(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sva-replica-"
+                        + c + "'");
+                assertThat(map(onA, s, iova, 0x90000000L).status()).isEqualTo(201);
+                Response r = dma(onC, s, iova);
+                if (r.status() == 503) {
+                    assertThat(r.code()).as("%s", r).isEqualTo("REPLICA_NOT_CURRENT");
+                } else {
+                    assertTranslates(r, 0x90000000L);
+                }
+            }
+        }
+        assertThat(eventually(() -> dma(onC, s, 0x24000), r -> r.status() == 200)).as("C rejoins by itself").isTrue();
+        assertTranslates(dma(onC, s, 0x24000), 0x90000000L);
+    }
+
     private static boolean eventually(Supplier<Response> call, Predicate<Response> ok) {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() - until < 0) {
