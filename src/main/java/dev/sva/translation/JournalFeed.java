@@ -148,6 +148,10 @@ class JournalFeed implements JournalFollower, JournalCommitHook, DmaAdmission, C
             while (f.applied < position) {
                 step(nodeId, f, position);
             }
+        } catch (RuntimeException e) {
+            // whoever asked learns it; a DMA of the node catches it up first (admit)
+            f.marked.incrementAndGet();
+            throw e;
         } finally {
             f.lock.unlock();
         }
@@ -207,7 +211,6 @@ class JournalFeed implements JournalFollower, JournalCommitHook, DmaAdmission, C
         try {
             catchUp(nodeId, position);
         } catch (RuntimeException e) {
-            follow(nodeId).marked.incrementAndGet();
             log.warn("engine could not catch node {} up to journal position {} after its commit; it will before its next DMA: {}",
                     nodeId, position, e.toString());
         }
