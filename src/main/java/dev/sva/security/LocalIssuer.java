@@ -35,7 +35,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
  * The embedded issuer of {@code sva.security.mode=local}: an RSA signing key kept as a JWK in
  * {@code <dataDir>/jwk.json} and the admin's bearer secret in {@code <dataDir>/admin.token} (both mode
  * 0600, made at first start, read at every later one), or the secret given as
- * {@code sva.security.admin-token}. Immutable once built; thread safe.
+ * {@code sva.security.admin-token}. Replicas share both by sharing the directory (docs/replicas.md); the
+ * first to start makes them. Immutable once built; thread safe.
  */
 final class LocalIssuer {
 
@@ -126,18 +127,31 @@ final class LocalIssuer {
             if (Files.exists(file)) {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();
             }
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
             String value = make.get();
+            // written whole to a file of its own, then linked to its name in one step: replicas starting at
+            // once on a shared directory never read a half-written file, and all keep the first one linked
+            Path written = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(written, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
                 log.warn("{} is made with the file system's default permissions: it has no POSIX modes to make it "
                         + "readable by its owner only", file.toAbsolutePath());
-                Files.createFile(file);
+                Files.createFile(written);
+            }
+            try {
+                Files.writeString(written, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+                try {
+                    Files.createLink(file, written);
+                } catch (UnsupportedOperationException noLinks) {
+                    Files.move(written, file);
+                }
             } catch (FileAlreadyExistsException raced) {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();
+            } finally {
+                Files.deleteIfExists(written);
             }
-            Files.writeString(file, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
             return value;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create " + file, e);
