@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -38,16 +37,14 @@ public class AddressSpaceService {
     private final NodeService nodes;
     private final AddressSpaceBonds bonds;
     private final EventLog events;
-    private final ApplicationEventPublisher publisher;
 
     AddressSpaceService(AddressSpaceRepository spaces, RegionRepository regions, NodeService nodes, AddressSpaceBonds bonds,
-                        EventLog events, ApplicationEventPublisher publisher) {
+                        EventLog events) {
         this.spaces = spaces;
         this.regions = regions;
         this.nodes = nodes;
         this.bonds = bonds;
         this.events = events;
-        this.publisher = publisher;
     }
 
     /** Registers a live process; {@code 409 DUPLICATE} while another live process has the pid. */
@@ -71,8 +68,8 @@ public class AddressSpaceService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("pid", pid);
         data.put("name", name);
-        events.record(node, space.tenant(), EventType.ADDRESS_SPACE_CREATED, "addressSpace", space.publicId(), data);
-        publisher.publishEvent(new StateChange.AddressSpacePut(node.id(), space.id()));
+        events.record(node, space.tenant(), EventType.ADDRESS_SPACE_CREATED, "addressSpace", space.publicId(), data,
+                new StateChange.AddressSpacePut(node.id(), space.id()));
         return space;
     }
 
@@ -101,8 +98,8 @@ public class AddressSpaceService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("pid", space.pid());
         data.put("pasid", space.pasid());
-        events.record(node, space.tenant(), EventType.ADDRESS_SPACE_EXITED, "addressSpace", space.publicId(), data);
-        publisher.publishEvent(new StateChange.AddressSpaceRemoved(space.id()));
+        events.record(node, space.tenant(), EventType.ADDRESS_SPACE_EXITED, "addressSpace", space.publicId(), data,
+                new StateChange.AddressSpaceRemoved(space.id()));
     }
 
     /** mmap: adds a region under the same alignment and overlap rules as DMA mappings, against vaBits. */
@@ -116,8 +113,8 @@ public class AddressSpaceService {
         RangeRules.requireRoom(space.regionCount(), MAX_REGIONS, "process", "regions");
         Region region = regions.save(new Region(space.id(), range, physicalAddress, read, write, pinned));
         space.countRegions(1);
-        events.record(node, space.tenant(), EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region));
-        publisher.publishEvent(new StateChange.RegionMapped(space.id(), va, size, physicalAddress, read, write, pinned));
+        events.record(node, space.tenant(), EventType.MAPPING_ADDED, "addressSpace", space.publicId(), summary(region),
+                new StateChange.RegionMapped(space.id(), va, size, physicalAddress, read, write, pinned));
         return region;
     }
 
@@ -162,15 +159,11 @@ public class AddressSpaceService {
         data.put("va", Address.format(cut.first()));
         data.put("size", va == null ? null : Address.unsigned(cut.size()));
         data.put("unmappedBytes", removed);
-        events.record(node, space.tenant(), EventType.MAPPING_REMOVED, "addressSpace", space.publicId(), data);
-        if (va == null) {
-            // the whole 2^64 space has no size a long can carry (AddressRange#size is 0): name each region
-            for (Region r : hit) {
-                publisher.publishEvent(new StateChange.RegionUnmapped(space.id(), r.va(), r.size()));
-            }
-        } else {
-            publisher.publishEvent(new StateChange.RegionUnmapped(space.id(), cut.first(), cut.size()));
-        }
+        // the whole 2^64 space has no size a long can carry (AddressRange#size is 0): name each region
+        StateChange[] unmapped = va == null
+                ? hit.stream().map(r -> new StateChange.RegionUnmapped(space.id(), r.va(), r.size())).toArray(StateChange[]::new)
+                : new StateChange[]{new StateChange.RegionUnmapped(space.id(), cut.first(), cut.size())};
+        events.record(node, space.tenant(), EventType.MAPPING_REMOVED, "addressSpace", space.publicId(), data, unmapped);
         return removed;
     }
 

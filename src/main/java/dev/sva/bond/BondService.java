@@ -30,7 +30,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -58,13 +57,12 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
     private final AddressSpaceQueries spaces;
     private final NodeService nodes;
     private final EventLog events;
-    private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
     private final RevokedBondRepository revoked;
 
     BondService(BondRepository bonds, ContainerBondRepository containerBonds, DeviceQueries devices,
                 ContainerQueries containers, AddressSpaceQueries spaces, NodeService nodes,
-                EventLog events, ApplicationEventPublisher publisher, SvaProperties properties, RevokedBondRepository revoked) {
+                EventLog events, SvaProperties properties, RevokedBondRepository revoked) {
         this.revoked = revoked;
         this.bonds = bonds;
         this.containerBonds = containerBonds;
@@ -73,7 +71,6 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
         this.spaces = spaces;
         this.nodes = nodes;
         this.events = events;
-        this.publisher = publisher;
         this.properties = properties;
     }
 
@@ -446,8 +443,8 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
     private Bond create(Node node, Device device, AddressSpace space, Long containerId, int pasid, boolean iopf,
                         String driverData) {
         Bond bond = bonds.save(new Bond(node.id(), device.id(), space.id(), containerId, pasid, iopf, driverData, space.tenant()));
-        events.record(node, bond.tenant(), EventType.BOND_CREATED, "bond", bond.publicId(), describe(bond, null));
-        publisher.publishEvent(new StateChange.Bound(device.id(), pasid, space.id(), iopf));
+        events.record(node, bond.tenant(), EventType.BOND_CREATED, "bond", bond.publicId(), describe(bond, null),
+                new StateChange.Bound(device.id(), pasid, space.id(), iopf));
         return bond;
     }
 
@@ -458,8 +455,7 @@ public class BondService implements DeviceBonds, ContainerBonds, AddressSpaceBon
             revoked.save(new RevokedBond(bond.id(), node.id(), reason, bond.tenant()));
         }
         events.record(node, bond.tenant(), reason == null ? EventType.BOND_REMOVED : EventType.BOND_REVOKED, "bond", bond.publicId(),
-                describe(bond, reason));
-        publisher.publishEvent(new StateChange.Unbound(bond.deviceId(), bond.pasid()));
+                describe(bond, reason), new StateChange.Unbound(bond.deviceId(), bond.pasid()));
     }
 
     private static Map<String, Object> describe(Bond bond, RevokeReason reason) {

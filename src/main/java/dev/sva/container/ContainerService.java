@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.Pageable;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -50,19 +49,16 @@ public class ContainerService {
     private final NodeService nodes;
     private final ContainerBonds bonds;
     private final EventLog events;
-    private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
 
     ContainerService(ContainerRepository containers, DmaMappingRepository mappings,
-                     DeviceQueries devices, NodeService nodes, ContainerBonds bonds, EventLog events,
-                     ApplicationEventPublisher publisher, SvaProperties properties) {
+                     DeviceQueries devices, NodeService nodes, ContainerBonds bonds, EventLog events, SvaProperties properties) {
         this.containers = containers;
         this.mappings = mappings;
         this.devices = devices;
         this.nodes = nodes;
         this.bonds = bonds;
         this.events = events;
-        this.publisher = publisher;
         this.properties = properties;
     }
 
@@ -105,8 +101,8 @@ public class ContainerService {
         bonds.forgetContainer(node, container.id());
         int dropped = mappings.deleteAllOf(container.id());
         containers.delete(container);
-        events.record(node, container.tenant(), EventType.CONTAINER_DELETED, "container", container.publicId(), Map.of("mappingsDropped", dropped));
-        publisher.publishEvent(new StateChange.ContainerRemoved(container.id()));
+        events.record(node, container.tenant(), EventType.CONTAINER_DELETED, "container", container.publicId(), Map.of("mappingsDropped", dropped),
+                new StateChange.ContainerRemoved(container.id()));
     }
 
     /**
@@ -141,8 +137,8 @@ public class ContainerService {
                     + " has " + members.size() + " devices, which are not isolated from each other")
                     .with("groups", List.of(groupSummary(group, members)));
         }
-        events.record(node, container.tenant(), EventType.GROUP_ATTACHED, "group", groupId, Map.of("containerId", container.publicId()));
-        publisher.publishEvent(new StateChange.GroupAttached(group.id(), container.id()));
+        events.record(node, container.tenant(), EventType.GROUP_ATTACHED, "group", groupId, Map.of("containerId", container.publicId()),
+                new StateChange.GroupAttached(group.id(), container.id()));
         bonds.replayOnAttach(node, container.id(), members);
         return true;
     }
@@ -164,8 +160,8 @@ public class ContainerService {
         List<Long> members = devices.members(group.id()).stream().map(Device::id).toList();
         bonds.revokeContainerBonds(node, container.id(), members, reason);
         devices.detach(group);
-        events.record(node, container.tenant(), EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()));
-        publisher.publishEvent(new StateChange.GroupDetached(group.id()));
+        events.record(node, container.tenant(), EventType.GROUP_DETACHED, "group", group.publicId(), Map.of("containerId", container.publicId()),
+                new StateChange.GroupDetached(group.id()));
     }
 
     /**
@@ -184,8 +180,8 @@ public class ContainerService {
         RangeRules.requireRoom(container.mappingCount(), Limits.DMA_ENTRY_LIMIT, "container " + id, "mappings");
         DmaMapping mapping = mappings.save(new DmaMapping(container.id(), range, physicalAddress, read, write));
         container.countMappings(1);
-        events.record(node, container.tenant(), EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping));
-        publisher.publishEvent(new StateChange.Mapped(container.id(), range.first(), size, physicalAddress, read, write));
+        events.record(node, container.tenant(), EventType.MAPPING_ADDED, "container", container.publicId(), summary(mapping),
+                new StateChange.Mapped(container.id(), range.first(), size, physicalAddress, read, write));
         return mapping;
     }
 
@@ -226,10 +222,9 @@ public class ContainerService {
         data.put("size", iova == null || AddressRange.isUnmapAll(iova, size) ? null : Address.unsigned(range.size()));
         data.put("unmappedBytes", bytes);
         data.put("unmappedCount", removed.size());
-        events.record(node, container.tenant(), EventType.MAPPING_REMOVED, "container", container.publicId(), data);
-        for (DmaMapping m : removed) {
-            publisher.publishEvent(new StateChange.Unmapped(container.id(), m.iova(), m.size()));
-        }
+        StateChange[] unmapped = removed.stream()
+                .map(m -> new StateChange.Unmapped(container.id(), m.iova(), m.size())).toArray(StateChange[]::new);
+        events.record(node, container.tenant(), EventType.MAPPING_REMOVED, "container", container.publicId(), data, unmapped);
         return new Unmapped(bytes, removed.size());
     }
 

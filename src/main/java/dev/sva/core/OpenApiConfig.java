@@ -49,7 +49,8 @@ class OpenApiConfig {
 
     /**
      * Documents the problem answers once: a {@code Problem} schema whose {@code code} lists every
-     * {@link ProblemType}, a {@code 503} response (BUSY, DATABASE_UNAVAILABLE, with Retry-After) and a
+     * {@link ProblemType}, a {@code 503} response (BUSY, DATABASE_UNAVAILABLE, REPLICA_NOT_CURRENT, with
+     * Retry-After) and a
      * {@code default} response on every API operation that refer to it.
      */
     @Bean
@@ -132,9 +133,12 @@ class OpenApiConfig {
             ApiResponse unavailable = new ApiResponse()
                     .description("BUSY (the node stayed locked, or every database connection is in use) or "
                             + "DATABASE_UNAVAILABLE (the database cannot be reached; see outcome) or EVENT_LOG_REPAIRED (the node's "
-                            + "event counter was behind its log and has been healed; nothing was changed): retry after Retry-After seconds")
+                            + "event counter was behind its log and has been healed; nothing was changed) or REPLICA_NOT_CURRENT "
+                            + "(a DMA on a replica that cannot prove it holds every acknowledged change): retry after "
+                            + "Retry-After seconds")
                     .addHeaderObject("Retry-After", new io.swagger.v3.oas.models.headers.Header()
-                            .description("seconds to wait before retrying: 1 for BUSY and EVENT_LOG_REPAIRED, 5 for DATABASE_UNAVAILABLE")
+                            .description("seconds to wait before retrying: 1 for BUSY, EVENT_LOG_REPAIRED and "
+                                    + "REPLICA_NOT_CURRENT, 5 for DATABASE_UNAVAILABLE")
                             .schema(new IntegerSchema()))
                     .content(new Content().addMediaType("application/problem+json",
                             new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));

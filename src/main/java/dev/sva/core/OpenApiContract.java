@@ -49,7 +49,8 @@ class OpenApiContract {
     /**
      * Controller method → operationId and the 4xx/5xx it can answer besides {@code 400} (every
      * operation: bad input, unknown query parameters). 404 covers unknown ids and nodes, 409 and 422
-     * the refusals of DOMAIN's rules, 410 expired events, 503 a node that stayed busy.
+     * the refusals of DOMAIN's rules, 410 expired events, 503 a node that stayed busy (or, for DMA, a replica
+     * that is not current).
      */
     private static final Map<String, Op> OPERATIONS = Map.ofEntries(
             Map.entry("NodeController.create", new Op("createNode", 409, 403)),
@@ -89,8 +90,8 @@ class OpenApiContract {
             Map.entry("BondController.containerBinds", new Op("listContainerBinds", 404)),
             Map.entry("BondController.get", new Op("getBond", 404)),
             Map.entry("BondController.unbind", new Op("unbindBond", 404, 409, 503, 403)),
-            Map.entry("DmaController.translate", new Op("translateDma", 403)),
-            Map.entry("DmaController.translateBatch", new Op("translateDmaBatch", 403)),
+            Map.entry("DmaController.translate", new Op("translateDma", 403, 503)),
+            Map.entry("DmaController.translateBatch", new Op("translateDmaBatch", 403, 503)),
             Map.entry("DmaController.faults", new Op("listFaults", 404)),
             Map.entry("DmaController.stats", new Op("getDmaStats", 404, 403)),
             Map.entry("EventController.list", new Op("listEvents", 404, 410)),
@@ -317,7 +318,8 @@ class OpenApiContract {
             410, "EVENTS_EXPIRED: events after that point are no longer kept (oldestSeq)",
             413, "PAYLOAD_TOO_LARGE: the body is larger than this path takes (sva.limits.*)",
             422, "The request is well-formed but cannot apply: CROSS_NODE, OUT_OF_RANGE, SVA_UNSUPPORTED, IOPF_UNSUPPORTED",
-            503, "BUSY: the node stayed locked or the stream is full; DATABASE_UNAVAILABLE; EVENT_LOG_REPAIRED; retry");
+            503, "BUSY: the node stayed locked or the stream is full; DATABASE_UNAVAILABLE; EVENT_LOG_REPAIRED; "
+                    + "REPLICA_NOT_CURRENT (DMA on a replica that cannot prove it is current); retry");
 
     /**
      * The stream's 200 is a text of SSE frames, not one JSON value: a client reads it line by line.

@@ -317,11 +317,12 @@ public class ProblemHandler {
 
     /**
      * RFC 9110 (10.2.3): how long a client should wait before retrying a 503. A busy node frees within
-     * a lock wait; a lost database within a failover, which readiness also reports.
+     * a lock wait; a fenced replica within a heartbeat once it has caught up; a lost database within a
+     * failover, which readiness also reports.
      */
     static String retryAfterSeconds(ProblemType type) {
         return switch (type) {
-            case BUSY, EVENT_LOG_REPAIRED -> "1";
+            case BUSY, EVENT_LOG_REPAIRED, REPLICA_NOT_CURRENT -> "1";
             case DATABASE_UNAVAILABLE -> "5";
             default -> null;
         };

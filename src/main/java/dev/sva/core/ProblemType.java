@@ -45,6 +45,12 @@ public enum ProblemType {
     BUSY(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Node is busy, retry"),
     DATABASE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Database unavailable, retry"),
     /**
+     * A DMA this replica may not answer: it cannot prove its engine holds every acknowledged change (it lost
+     * its database or its change feed, fell behind, or is still catching up after a start). It has fenced
+     * itself; another replica answers, or this one once it has caught up (docs/replicas.md).
+     */
+    REPLICA_NOT_CURRENT(HttpStatus.SERVICE_UNAVAILABLE, "EAGAIN", "Replica is not current, retry"),
+    /**
      * The change collided with an event already in the node's log: the node's stored event counter was
      * behind its log (a database written by an older version). Nothing was changed, the counter has
      * been healed, and a retry goes through.

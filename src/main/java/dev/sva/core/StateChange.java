@@ -2,9 +2,11 @@ package dev.sva.core;
 
 /**
  * A committed change of the IOMMU state, in primitives: what the translation engine must apply.
- * Services publish these inside their transaction; they are delivered only after it commits, in the
- * order published, and before the HTTP call that made them returns (so an unmap has invalidated the
- * IOTLB when its caller sees 200). Ids are database keys; addresses are unsigned.
+ * Services record these with the change's event ({@code EventLog.record}); they are written to the
+ * node's journal in the order recorded, as one record when the transaction commits
+ * ({@link StateChangeCodec} is their encoding), and every replica's engine applies them from there —
+ * this process's before the HTTP call that made them returns (so an unmap has invalidated the IOTLB
+ * when its caller sees 200). Ids are database keys; addresses are unsigned.
  */
 public sealed interface StateChange {
 

@@ -17,7 +17,6 @@ import dev.sva.policy.SvaProperties;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -39,17 +38,15 @@ public class DeviceService {
     private final NodeService nodes;
     private final DeviceBonds bonds;
     private final EventLog events;
-    private final ApplicationEventPublisher publisher;
     private final SvaProperties properties;
 
     DeviceService(DeviceRepository devices, GroupRepository groups, NodeService nodes, DeviceBonds bonds,
-                  EventLog events, ApplicationEventPublisher publisher, SvaProperties properties) {
+                  EventLog events, SvaProperties properties) {
         this.devices = devices;
         this.groups = groups;
         this.nodes = nodes;
         this.bonds = bonds;
         this.events = events;
-        this.publisher = publisher;
         this.properties = properties;
     }
 
@@ -118,8 +115,7 @@ public class DeviceService {
         data.put("groupId", group.publicId());
         data.put("driver", device.driver());
         data.put("hotplug", !peers.isEmpty());
-        events.record(node, group.tenant(), EventType.DEVICE_ADDED, "device", device.publicId(), data);
-        publisher.publishEvent(devicePut(device));
+        events.record(node, group.tenant(), EventType.DEVICE_ADDED, "device", device.publicId(), data, devicePut(device));
         if (!peers.isEmpty() && peersMayBeBound) {
             List<Long> peerIds = peers.stream().map(Device::id).toList();
             if (properties.isolation() == Isolation.STRICT) {
@@ -174,8 +170,8 @@ public class DeviceService {
         devices.delete(device);
         devices.flush();
         events.record(node, tenant, EventType.DEVICE_REMOVED, "device", device.publicId(),
-                Map.of("bdf", device.bdf(), "groupId", Ids.GROUP.format(device.groupId())));
-        publisher.publishEvent(new StateChange.DeviceRemoved(device.id()));
+                Map.of("bdf", device.bdf(), "groupId", Ids.GROUP.format(device.groupId())),
+                        new StateChange.DeviceRemoved(device.id()));
     }
 
     /**
@@ -190,8 +186,7 @@ public class DeviceService {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("groupId", to.publicId());
         data.put("previousGroupId", Ids.GROUP.format(from));
-        events.record(node, to.tenant(), EventType.DEVICE_UPDATED, "device", device.publicId(), data);
-        publisher.publishEvent(devicePut(device));
+        events.record(node, to.tenant(), EventType.DEVICE_UPDATED, "device", device.publicId(), data, devicePut(device));
     }
 
     /** Records what a topology import changed on a device ({@code DEVICE_UPDATED}) and tells the engine. */
@@ -202,8 +197,8 @@ public class DeviceService {
         data.put("pasidBits", device.pasidBits());
         data.put("pri", device.pri());
         data.put("ats", device.ats());
-        events.record(node, tenantOf(device), EventType.DEVICE_UPDATED, "device", device.publicId(), data);
-        publisher.publishEvent(devicePut(device));
+        events.record(node, tenantOf(device), EventType.DEVICE_UPDATED, "device", device.publicId(), data,
+                devicePut(device));
     }
 
     /** The devices of a group, by id. */
@@ -226,6 +221,12 @@ public class DeviceService {
             throw Ids.DEVICE.notFound(id);
         }
         return devices.findById(key).orElseThrow(() -> Ids.DEVICE.notFound(id));
+    }
+
+    /** The node of device {@code key}; empty when there is no such device. */
+    @Transactional(readOnly = true)
+    public java.util.Optional<Long> nodeOf(long key) {
+        return devices.findById(key).map(Device::nodeId);
     }
 
     /** Whether device {@code key} is in a group allocated to {@code tenant}. */

@@ -17,7 +17,6 @@ import dev.sva.node.NodeService;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -46,16 +45,14 @@ public class GroupService {
     private final NodeService nodes;
     private final DeviceBonds bonds;
     private final EventLog events;
-    private final ApplicationEventPublisher publisher;
 
     GroupService(GroupRepository groups, DeviceRepository devices, NodeService nodes, DeviceBonds bonds,
-                 EventLog events, ApplicationEventPublisher publisher) {
+                 EventLog events) {
         this.groups = groups;
         this.devices = devices;
         this.nodes = nodes;
         this.bonds = bonds;
         this.events = events;
-        this.publisher = publisher;
     }
 
     @Transactional
@@ -93,9 +90,9 @@ public class GroupService {
     public void detach(Node node, IommuGroup group) {
         if (group.isAttached()) {
             events.record(node, group.tenant(), EventType.GROUP_DETACHED, "group", group.publicId(),
-                    Map.of("containerId", Ids.CONTAINER.format(group.containerId())));
+                    Map.of("containerId", Ids.CONTAINER.format(group.containerId())),
+                            new StateChange.GroupDetached(group.id()));
             group.detach();
-            publisher.publishEvent(new StateChange.GroupDetached(group.id()));
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.sva.event;
 
+import dev.sva.core.StateChange;
 import dev.sva.core.Timestamps;
+import dev.sva.node.Journal;
 import dev.sva.node.Node;
 import dev.sva.node.NodeService;
 import dev.sva.security.Caller;
@@ -19,10 +21,12 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Appends events to a node's log inside the caller's transaction. The caller holds the node's lock
- * (taken by {@code NodeService.lock}), which is what makes {@code seq} gap-free and in commit order.
- * After the transaction commits, the stream is told which seq each node reached. Each event names its
- * actor, the {@link CurrentCaller} of the thread that records it ({@code system} outside a request).
+ * Records what a change did, once, inside the caller's transaction: its public event in the node's log, and the
+ * translation engine's commands in the node's {@link Journal} (one call for both; the engine is fed only from the
+ * journal). The caller holds the node's lock (taken by {@code NodeService.lock}), which is what makes {@code seq}
+ * and the journal's positions gap-free and in commit order. After the transaction commits, the stream is told which
+ * seq each node reached. Each event names its actor, the {@link CurrentCaller} of the thread that records it
+ * ({@code system} outside a request).
  */
 @Component
 public class EventLog {
@@ -34,10 +38,13 @@ public class EventLog {
     private final NodeService nodes;
     private final JsonMapper json;
     private final EventStream stream;
+    private final Journal journal;
     private final Map<EventType, Counter> written = new EnumMap<>(EventType.class);
 
-    EventLog(EntityManager entityManager, NodeService nodes, JsonMapper json, EventStream stream, MeterRegistry meters) {
+    EventLog(EntityManager entityManager, NodeService nodes, JsonMapper json, EventStream stream, Journal journal,
+             MeterRegistry meters) {
         this.entityManager = entityManager;
+        this.journal = journal;
         this.nodes = nodes;
         this.json = json;
         this.stream = stream;
@@ -51,11 +58,23 @@ public class EventLog {
      * Records one event of {@code node} about the subject {@code (kind, id)}. The seq is advanced in
      * the database row and read back from it, never taken from the {@link Node} object: a locking
      * query hands back an entity already in the persistence context without refreshing it, so a
-     * counter kept in the entity could be behind the row it locked.
+     * counter kept in the entity could be behind the row it locked. {@code engine}: what the translation engine
+     * must apply for this change (none when it does not concern the engine), journaled in this order after the
+     * commands recorded before in the transaction.
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
-        record(node, null, type, subjectKind, subjectId, data);
+    public void record(Node node, EventType type, String subjectKind, String subjectId, Map<String, ?> data,
+                       StateChange... engine) {
+        record(node, null, type, subjectKind, subjectId, data, engine);
+    }
+
+    /**
+     * Records a change of the node that has no public event but concerns the translation engine (a fabric's peer
+     * routes): its commands go to the journal only.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void record(Node node, StateChange... engine) {
+        journal.append(node, engine);
     }
 
     /**
@@ -64,7 +83,9 @@ public class EventLog {
      * the time of the change, written once, so filtering is a query and never a later guess.
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    public void record(Node node, String tenant, EventType type, String subjectKind, String subjectId, Map<String, ?> data) {
+    public void record(Node node, String tenant, EventType type, String subjectKind, String subjectId, Map<String, ?> data,
+                       StateChange... engine) {
+        journal.append(node, engine);
         // The row is built now (time, data, actor) and written once its seq is known: at once, or at the end of a batch.
         java.time.Instant at = Timestamps.now();
         String body = json.writeValueAsString(data);

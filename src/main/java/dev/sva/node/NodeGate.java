@@ -29,10 +29,11 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * wrapped in a lazy-connection proxy, {@code core/TransactionConfig}), and a change locks its node
  * before its first statement ({@code NodeService.lock}).
  *
- * <p>Spring runs {@code @TransactionalEventListener}s of the default {@code AFTER_COMMIT} phase in
- * {@code afterCompletion}, sorted by order and then by registration; the gate registers first, so an
- * after-commit listener that must run inside the gate declares a higher precedence than
- * {@link #RELEASE_ORDER} (the translation engine's feed does).
+ * <p>The gate is left in the transaction's {@code afterCompletion}, at {@link #RELEASE_ORDER} (the last).
+ * Spring runs every synchronization's {@code afterCommit} before any {@code afterCompletion}, so the
+ * journal's after-commit hooks ({@code Journal}, {@code JournalCommitHook}: the translation engine
+ * applies the change there) run inside the gate; anything else that must run inside it uses
+ * {@code afterCompletion} with a higher precedence than {@link #RELEASE_ORDER}.
  *
  * <p>Threading: within this process the gate is always entered before the node's row lock (changes
  * and the locked list reads alike), and nobody here waits for a gate while holding a row lock. The

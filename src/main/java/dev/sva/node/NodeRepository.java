@@ -48,6 +48,18 @@ interface NodeRepository extends JpaRepository<Node, Long> {
     @Query("select n.lastEventSeq from Node n where n.id = :id")
     Optional<Long> lastEventSeq(long id);
 
+    /**
+     * Advances the node's journal position by {@code count} in the database (the column is the journal's, not the
+     * entity's); the caller holds the node's lock and reads the new value with {@link #journalPosition}.
+     */
+    @Modifying(flushAutomatically = true)
+    @Query(nativeQuery = true, value = "update node set journal_position = journal_position + :count where id = :id")
+    int advanceJournalPosition(long id, long count);
+
+    /** The position of the node's last journal record, read from the database. */
+    @Query(nativeQuery = true, value = "select journal_position from node where id = :id")
+    Optional<Long> journalPosition(long id);
+
     @Query("select n from Node n where n.name > :after order by n.name")
     List<Node> page(String after, Pageable pageable);
 }

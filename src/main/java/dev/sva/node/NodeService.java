@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -38,17 +37,17 @@ public class NodeService {
     private final NodeRepository nodes;
     private final NodeGate gate;
     private final EntityManager entityManager;
-    private final ApplicationEventPublisher publisher;
+    private final Journal journal;
     private final TransactionTemplate lockedRead;
     private final TransactionTemplate lookup;
     private final int optimisticReads;
 
-    NodeService(NodeRepository nodes, NodeGate gate, EntityManager entityManager, ApplicationEventPublisher publisher,
+    NodeService(NodeRepository nodes, NodeGate gate, EntityManager entityManager, Journal journal,
                 PlatformTransactionManager transactions, @Value("${sva.lists.optimistic-reads:3}") int optimisticReads) {
         this.nodes = nodes;
         this.gate = gate;
         this.entityManager = entityManager;
-        this.publisher = publisher;
+        this.journal = journal;
         this.lockedRead = new TransactionTemplate(transactions);
         // a short transaction of its own, on a connection given back at once (see connectionFree)
         this.lookup = new TransactionTemplate(transactions);
@@ -74,7 +73,8 @@ public class NodeService {
         Node node = nodes.saveAndFlush(new Node(name, pasid, iova, va));
         // a request that finds the committed node waits here until the engine knows it too
         gate.enter(node.id());
-        publisher.publishEvent(new StateChange.NodePut(node.id(), pasid, iova, va));
+        // a node has no public event of its creation: the engine learns of it from the journal alone
+        journal.append(node, new StateChange.NodePut(node.id(), pasid, iova, va));
         return node;
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,7 +35,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
  * The embedded issuer of {@code sva.security.mode=local}: an RSA signing key kept as a JWK in
  * {@code <dataDir>/jwk.json} and the admin's bearer secret in {@code <dataDir>/admin.token} (both mode
  * 0600, made at first start, read at every later one), or the secret given as
- * {@code sva.security.admin-token}. Immutable once built; thread safe.
+ * {@code sva.security.admin-token}. Replicas share both by sharing the directory (docs/replicas.md); the
+ * first to start makes them. Immutable once built; thread safe.
  */
 final class LocalIssuer {
 
@@ -117,10 +119,8 @@ final class LocalIssuer {
     }
 
     /**
-     * The file's content; at first start, {@code make}'s result, published whole: written to a temporary file of mode
-     * 0600 beside it (created with that mode, so it is never readable by others, not even for a moment), then linked
-     * to its name, which fails if the name exists. So replicas starting together on one shared data directory never
-     * read a half-written file, and all of them use the one value that was published first.
+     * The file's content; at first start, {@code make}'s result written to a new file of mode 0600
+     * (created with that mode, so it is never readable by others, not even for a moment).
      */
     private static String readOrCreate(Path file, java.util.function.Supplier<String> make) {
         try {
@@ -130,24 +130,29 @@ final class LocalIssuer {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
             String value = make.get();
-            Path draft;
+            // written whole to a file of its own, then linked to its name in one step: replicas starting at
+            // once on a shared directory never read a half-written file, and all keep the first one linked
+            Path written = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
             try {
-                draft = Files.createTempFile(dir, file.getFileName() + ".", ".new",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(written, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
                 log.warn("{} is made with the file system's default permissions: it has no POSIX modes to make it "
                         + "readable by its owner only", file.toAbsolutePath());
-                draft = Files.createTempFile(dir, file.getFileName() + ".", ".new");
+                Files.createFile(written);
             }
             try {
-                Files.writeString(draft, value + "\n", StandardCharsets.UTF_8);
-                Files.createLink(file, draft);
-                return value;
+                Files.writeString(written, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+                try {
+                    Files.createLink(file, written);
+                } catch (UnsupportedOperationException noLinks) {
+                    Files.move(written, file);
+                }
             } catch (FileAlreadyExistsException raced) {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();
             } finally {
-                Files.deleteIfExists(draft);
+                Files.deleteIfExists(written);
             }
+            return value;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create " + file, e);
         }

@@ -16,7 +16,7 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The engine's peer routes of every node with a topology, recomputed from the stored fabric: what the engine needs at
+ * The engine's peer routes of a node with a topology, recomputed from the stored fabric: what the engine needs at
  * start to route DMA peer-to-peer as the fabric does (an import feeds the same routes after it commits).
  */
 @Component
@@ -32,19 +32,20 @@ public class FabricRoutes {
         this.devices = devices;
     }
 
-    /** Every device's peer routes on every node with a topology; inside the caller's transaction. */
+    /** Every device's peer routes on the node (none without a topology); inside the caller's transaction. */
     @Transactional(propagation = Propagation.MANDATORY)
-    public List<StateChange.PeerRoutes> all() {
+    public List<StateChange.PeerRoutes> ofNode(long nodeId) {
         List<StateChange.PeerRoutes> out = new ArrayList<>();
-        for (long nodeId : store.nodesWithTopology()) {
-            TopologyStore.Stored stored = store.load(nodeId).orElseThrow();
-            Fabric fabric = Fabric.of(stored.functions());
-            Node node = nodes.byId(nodeId);
-            Map<PciAddress, Device> byBdf = new HashMap<>();
-            devices.ofNode(node).forEach(d -> byBdf.put(PciAddress.parse(d.bdf()), d));
-            for (TopologyService.PeerRoute r : TopologyService.routes(fabric, byBdf)) {
-                out.add(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
-            }
+        TopologyStore.Stored stored = store.load(nodeId).orElse(null);
+        if (stored == null) {
+            return out;
+        }
+        Fabric fabric = Fabric.of(stored.functions());
+        Node node = nodes.byId(nodeId);
+        Map<PciAddress, Device> byBdf = new HashMap<>();
+        devices.ofNode(node).forEach(d -> byBdf.put(PciAddress.parse(d.bdf()), d));
+        for (TopologyService.PeerRoute r : TopologyService.routes(fabric, byBdf)) {
+            out.add(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
         }
         return out;
     }

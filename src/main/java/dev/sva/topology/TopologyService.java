@@ -43,7 +43,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.interceptor.TransactionAspectSupport;
@@ -62,18 +61,16 @@ public class TopologyService {
     private final GroupService groups;
     private final BondService bonds;
     private final EventLog events;
-    private final ApplicationEventPublisher publisher;
     private final TopologyStore store;
     private final SvaProperties properties;
 
     TopologyService(NodeService nodes, DeviceService devices, GroupService groups, BondService bonds, EventLog events,
-                    ApplicationEventPublisher publisher, TopologyStore store, SvaProperties properties) {
+                    TopologyStore store, SvaProperties properties) {
         this.nodes = nodes;
         this.devices = devices;
         this.groups = groups;
         this.bonds = bonds;
         this.events = events;
-        this.publisher = publisher;
         this.store = store;
         this.properties = properties;
     }
@@ -200,7 +197,7 @@ public class TopologyService {
             }
             // 5. the engine routes peer-to-peer as the fabric does
             for (PeerRoute r : routes(fabric, byBdf)) {
-                publisher.publishEvent(new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
+                events.record(node, new StateChange.PeerRoutes(r.deviceId(), r.peers(), r.bars()));
             }
             store.save(node.id(), analysis.source(), fabric.functions(), analysis.hostGroups(), analysis.inputWarnings());
             nodes.manageTopology(node);

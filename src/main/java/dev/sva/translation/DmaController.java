@@ -1,6 +1,7 @@
 package dev.sva.translation;
 
 import dev.sva.core.Address;
+import dev.sva.core.DmaAdmission;
 import dev.sva.core.Ids;
 import dev.sva.core.Problems;
 import dev.sva.node.Node;
@@ -23,6 +24,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import tools.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -48,14 +50,17 @@ class DmaController {
     private final DmaJson codec;
     private final ThreadLocal<DmaBatch> batches = ThreadLocal.withInitial(() -> new DmaBatch(DmaJson.MAX_BATCH));
 
-    private final EngineFeed feed;
+    /** Asked, in order, whether this process may answer a DMA of a node now (the journal's follower, the replica set). */
+    private final ObjectProvider<DmaAdmission> admissionBeans;
+    private volatile List<DmaAdmission> admissions;
 
     private final DeviceService devices;
 
-    DmaController(TranslationEngine engine, NodeService nodes, DeviceService devices, JsonMapper json, EngineFeed feed) {
+    DmaController(TranslationEngine engine, NodeService nodes, DeviceService devices, JsonMapper json,
+                  ObjectProvider<DmaAdmission> admissions) {
         this.devices = devices;
         this.engine = engine;
-        this.feed = feed;
+        this.admissionBeans = admissions;
         this.nodes = nodes;
         this.codec = new DmaJson(json);
     }
@@ -126,7 +131,7 @@ class DmaController {
         DmaBatch one = new DmaBatch(1);
         DmaJson.add(one, "", body.deviceId(), body.pasid(), body.address(), body.size(), body.access());
         hideUnallocated(one);
-        feed.refreshStale();
+        admit(one);
         engine.translate(one);
         ok(response);
         codec.writeResult(one, 0, response.getOutputStream());
@@ -144,7 +149,7 @@ class DmaController {
         batch.clear();
         codec.readBatch(request.getInputStream(), batch);
         hideUnallocated(batch);
-        feed.refreshStale();
+        admit(batch);
         engine.translate(batch);
         ok(response);
         codec.writeBatch(batch, response.getOutputStream());
@@ -202,6 +207,48 @@ class DmaController {
             long device = batch.requester(i);
             if (device != DmaJson.NO_DEVICE && !allocated.computeIfAbsent(device, k -> devices.isAllocatedTo(k, tenant))) {
                 batch.forgetRequester(i);
+            }
+        }
+    }
+
+    /**
+     * Asks every {@link DmaAdmission} about each node the batch's requesters belong to, before anything is translated:
+     * a node this process may not answer for now refuses the whole request ({@code 503} with Retry-After). A requester
+     * this engine does not know is looked up in the database: it may be a device another replica (or a commit whose
+     * outcome was unknown) added, and its node's admission is what catches this engine up to it. One that the
+     * database does not know either names no node and faults {@code UNKNOWN_DEVICE}.
+     */
+    private void admit(DmaBatch batch) {
+        List<DmaAdmission> asked = admissions;
+        if (asked == null) {
+            asked = admissionBeans.orderedStream().toList();
+            admissions = asked;
+        }
+        long previous = DmaJson.NO_DEVICE;
+        Set<Long> admitted = null;
+        for (int i = 0; i < batch.size(); i++) {
+            long device = batch.requester(i);
+            if (device == DmaJson.NO_DEVICE || device == previous) {
+                continue;
+            }
+            previous = device;
+            long node = engine.nodeOf(device);
+            if (admitted == null) {
+                admitted = new java.util.HashSet<>(4);
+            }
+            if (node == 0) {
+                if (!admitted.add(-device)) {
+                    continue;
+                }
+                node = devices.nodeOf(device).orElse(0L);
+                if (node == 0) {
+                    continue;
+                }
+            }
+            if (admitted.add(node)) {
+                for (DmaAdmission a : asked) {
+                    a.admit(node);
+                }
             }
         }
     }

@@ -71,8 +71,8 @@ public abstract class CommitOutcomeTests extends ApiTest {
 
     /**
      * The engine is fed after a commit that reports success; a commit reported lost was fed nothing.
-     * When it did commit, the engine must not miss it: the node's engine state is reloaded from the
-     * database before the next DMA answer.
+     * When it did commit, the engine must not miss it: the node is caught up from the journal before
+     * the next DMA answer.
      */
     @Test
     void aMapWhoseCommitWasLostInTransitTranslatesTheNextDma() {
@@ -101,6 +101,28 @@ public abstract class CommitOutcomeTests extends ApiTest {
         assertUnknown(api.delete("/api/v1/containers/" + ctr + "/mappings?iova=0x10000&size=0x1000"));
 
         assertThat(dmaOutcome(dev)).as("the unmap was committed: DMA faults").isEqualTo("FAULT");
+    }
+
+    /**
+     * A node that may miss a committed change is caught up from the journal before its next DMA; while
+     * the database cannot be read for that, its DMA is refused rather than answered from a stale view.
+     */
+    @Test
+    void aDmaOfANodeBehindItsJournalIsRefusedWhileTheDatabaseCannotBeRead() {
+        String dev = dev(0, false);
+        String ctr = container();
+        attach(ctr, groupOf(dev));
+        NEXT_COMMIT.set("commit-then-break");
+        assertUnknown(api.post("/api/v1/containers/" + ctr + "/mappings", Api.json(Map.of("iova", "0x10000",
+                "size", "0x1000", "physicalAddress", "0x80000000", "read", true, "write", true))));
+
+        NEXT_COMMIT.set("any-break-before-commit"); // the admission's read of the node's journal position
+        Response refused = api.post("/api/v1/dma", Api.json(Map.of("deviceId", dev, "address", "0x10000", "size", 8,
+                "access", "READ")));
+        assertProblem(refused, 503, "DATABASE_UNAVAILABLE");
+        assertThat(refused.header("Retry-After")).isEqualTo("5");
+
+        assertThat(dmaOutcome(dev)).as("caught up once the database answers").isEqualTo("TRANSLATED");
     }
 
     @Test

@@ -62,4 +62,37 @@ class FirstStartTest {
             assertThat(api(again).as(token).get("/api/v1/nodes").status()).isEqualTo(200);
         }
     }
+
+    /**
+     * Replicas sharing a data directory may start at the same moment (docs/replicas.md): each makes a key
+     * and a token, and every one of them keeps the same pair, never a half-written file.
+     */
+    @Test
+    void issuersStartingAtOnceOnOneDirectoryShareOneKeyAndOneToken() throws Exception {
+        SecurityProperties properties = new SecurityProperties(null, data, null, null, null, null, null, null, null, null, null);
+        int n = 8;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.List<java.util.concurrent.Future<LocalIssuer>> started = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                started.add(pool.submit(() -> {
+                    together.await();
+                    return new LocalIssuer(properties);
+                }));
+            }
+            String token = null;
+            for (var f : started) {
+                LocalIssuer issuer = f.get();
+                assertThat(issuer.publicJwks()).isEqualTo(new LocalIssuer(properties).publicJwks());
+                token = token == null ? Files.readString(data.resolve("admin.token")).strip() : token;
+                assertThat(issuer.isAdminToken(token)).isTrue();
+            }
+            try (var files = Files.list(data)) {
+                assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("admin.token", "jwk.json");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -15,8 +15,11 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * The PostgreSQL the tests use, found once per JVM. Every test JVM gets a schema of its own, dropped
- * when the JVM exits, so runs never see each other's rows.
+ * The PostgreSQL the tests use, found once per JVM. Every Spring context gets a schema of its own
+ * ({@link #newSchema}), dropped when the JVM exits, so runs and contexts never see each other's rows —
+ * nor each other's replicas: contexts left running in Spring's test context cache would otherwise be
+ * one replica set, and a writer of one would wait for the others (docs/replicas.md). Tests of several
+ * replicas start their contexts on one schema of their own.
  */
 public final class PostgresDatabase {
 
@@ -27,7 +30,7 @@ public final class PostgresDatabase {
     final String url;
     final String user;
     final String password;
-    final String schema = "sva_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final java.util.List<String> schemas = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private PostgresDatabase(String url, String user, String password) {
         this.url = url;
@@ -52,7 +55,7 @@ public final class PostgresDatabase {
                     instance = db;
                 }
             }
-            instance.createSchema();
+            instance.dropSchemasAtExit();
         } catch (Exception | LinkageError e) {
             unavailable = e.toString();
         }
@@ -71,24 +74,49 @@ public final class PostgresDatabase {
         return DriverManager.getConnection(url, user, password);
     }
 
-    private void createSchema() throws SQLException {
+    /** A new, empty schema, dropped when the JVM exits; Flyway fills it when a context starts on it. */
+    public String newSchema() {
+        String schema = "sva_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CREATE SCHEMA " + schema);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create a test schema", e);
         }
+        schemas.add(schema);
+        return schema;
+    }
+
+    private void dropSchemasAtExit() {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try (Connection c = connect(); Statement s = c.createStatement()) {
-                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                for (String schema : schemas) {
+                    s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
             } catch (SQLException ignored) {
                 // the server went first; nothing to clean
             }
         }));
     }
 
-    String jdbcUrl() {
+    /** The JDBC URL of {@code schema}. */
+    public String jdbcUrl(String schema) {
         return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
-    /** The test schema's URL with the server's port replaced, to reach it through a {@link TcpProxy}. */
+    /** The properties that point a context at {@code schema} (datasource and Flyway). */
+    public String[] properties(String schema) {
+        return new String[]{
+                "spring.datasource.url=" + jdbcUrl(schema),
+                "spring.datasource.username=" + user,
+                "spring.datasource.password=" + password,
+                "spring.flyway.schemas=" + schema,
+                "spring.flyway.default-schema=" + schema,
+                // contexts the test framework keeps cached give their idle connections back: a full build holds
+                // many of them at once, and the server's max_connections (100 by default) is shared by them all
+                "spring.datasource.hikari.minimum-idle=0",
+                "spring.datasource.hikari.idle-timeout=10000"};
+    }
+
     /**
      * Points the context's datasource at the test PostgreSQL through a new {@link TcpProxy}, which the
      * test then cuts and restores; fails when there is no PostgreSQL (these tests exist to use it).
@@ -100,14 +128,18 @@ public final class PostgresDatabase {
             throw new IllegalStateException("this test needs PostgreSQL");
         }
         TcpProxy proxy = new TcpProxy(db.port());
-        registry.add("spring.datasource.url", () -> db.jdbcUrlVia(proxy.port()));
+        String schema = db.newSchema();
+        registry.add("spring.datasource.url", () -> db.jdbcUrlVia(schema, proxy.port()));
         registry.add("spring.datasource.username", db::user);
         registry.add("spring.datasource.password", db::password);
+        registry.add("spring.flyway.schemas", () -> schema);
+        registry.add("spring.flyway.default-schema", () -> schema);
         return proxy;
     }
 
-    public String jdbcUrlVia(int port) {
-        return jdbcUrl().replaceFirst("//([^/:]+)(:\\d+)?/", "//127.0.0.1:" + port + "/");
+    /** The schema's URL with the server's port replaced, to reach it through a {@link TcpProxy}. */
+    public String jdbcUrlVia(String schema, int port) {
+        return jdbcUrl(schema).replaceFirst("//([^/:]+)(:\\d+)?/", "//127.0.0.1:" + port + "/");
     }
 
     /** The server's TCP port. */
@@ -150,7 +182,7 @@ public final class PostgresDatabase {
         }
     }
 
-    /** Points the Spring context at the PostgreSQL schema, with a pool that shrinks when idle; fails the context when there is none. */
+    /** Points the Spring context at the PostgreSQL schema; fails the context when there is none. */
     public static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
         @Override
         public void initialize(ConfigurableApplicationContext context) {
@@ -158,17 +190,7 @@ public final class PostgresDatabase {
             if (db == null) {
                 throw new IllegalStateException("PostgreSQL tests need a PostgreSQL server: " + unavailable);
             }
-            TestPropertyValues.of(
-                    "spring.datasource.url=" + db.jdbcUrl(),
-                    "spring.datasource.username=" + db.user,
-                    "spring.datasource.password=" + db.password,
-                    "spring.flyway.schemas=" + db.schema,
-                    "spring.flyway.default-schema=" + db.schema,
-                    // contexts the test framework keeps cached give their idle connections back: a full build holds
-                    // many of them at once, and the server's max_connections (100 by default) is shared by them all
-                    "spring.datasource.hikari.minimum-idle=0",
-                    "spring.datasource.hikari.idle-timeout=10000"
-            ).applyTo(context);
+            TestPropertyValues.of(db.properties(db.newSchema())).applyTo(context);
         }
     }
 }

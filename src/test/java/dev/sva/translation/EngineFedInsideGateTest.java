@@ -28,7 +28,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 class EngineFedInsideGateTest extends ApiTest {
 
     @MockitoSpyBean
-    EngineFeed feed;
+    JournalFeed feed;
 
     @Autowired
     NodeGate gate;

@@ -550,6 +550,12 @@ public final class TranslationEngine {
         return node == null || limit <= 0 ? List.of() : node.faults.recent(nodeId, deviceIdOrZero, limit);
     }
 
+    /** The node of a device the engine knows; 0 for a device it does not know. Lock-free. */
+    public long nodeOf(long deviceId) {
+        Device d = devices.get(deviceId);
+        return d == null ? 0 : d.state.node.id;
+    }
+
     /** Counters of one node (node 0: requests from unknown requesters); all zero for an unknown node. */
     public Stats stats(long nodeId) {
         long[] sums = new long[NodeStats.COUNTERS];

@@ -1,0 +1,4 @@
+package dev.sva.translation;
+
+class JournalH2Test extends JournalTests {
+}

@@ -1,0 +1,7 @@
+package dev.sva.translation;
+
+import dev.sva.support.PostgresTest;
+
+@PostgresTest
+class JournalPostgresTest extends JournalTests {
+}
