@@ -82,9 +82,9 @@ public abstract class TopologyDmaTests extends TopologyTestSupport {
     void theRoutesAreRebuiltFromTheDatabaseAtStart() {
         importLspci(SWITCH_HOST);
         Map<String, String> d = devicesByBdf();
-        // what a restart does before the server accepts a request: the engine rebuilt from the tables alone. The
+        // what a restart does before the server accepts a request: every node loaded from a snapshot of its tables. The
         // group rule alone would not deliver this one: 05:00.0 is in another group, reached through 04:10.0
-        ((SmartInitializingSingleton) context.getBean("engineFeed")).afterSingletonsInstantiated();
+        ((SmartInitializingSingleton) context.getBean("journalFeed")).afterSingletonsInstantiated();
         assertPeer(dma(d.get("0000:06:00.0"), "0x90000010"), d.get("0000:05:00.0"), 0, "0x10");
         assertPeer(dma(d.get("0000:06:00.0"), "0x91100020"), d.get("0000:06:00.1"), 0, "0x20");
     }
