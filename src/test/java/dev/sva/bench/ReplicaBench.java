@@ -166,6 +166,9 @@ public final class ReplicaBench {
             if (pg != null) {
                 pg.close();
             }
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) { // the replicas' logs and signing key
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
             System.out.printf("load average at the end: %s; whole run %.1f s%n", loadAverage(), (System.nanoTime() - started) / 1e9);
         }
     }
