@@ -62,6 +62,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ReplicaBench {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Every replica, on both sides, with the server's default compilers (the tests' replicas stop at C1). */
+    private static final String[] JVM = {"-XX:+UseSerialGC"};
     private static final int ITEMS = 1024;
     private static final long DMA_IOVA = 0x1_0000_0000L;
 
@@ -128,9 +130,9 @@ public final class ReplicaBench {
         }
         System.out.printf("load average at start: %s%n", loadAverage());
         long started = System.nanoTime();
-        try (ReplicaCluster lone = ReplicaCluster.on(server, Files.createDirectories(dir.resolve("lone"))).replicas(1)
+        try (ReplicaCluster lone = ReplicaCluster.on(server, Files.createDirectories(dir.resolve("lone"))).replicas(1).jvmFlags(JVM)
                 .start(Duration.ofMinutes(3));
-             ReplicaCluster trio = ReplicaCluster.on(server, Files.createDirectories(dir.resolve("trio"))).replicas(3)
+             ReplicaCluster trio = ReplicaCluster.on(server, Files.createDirectories(dir.resolve("trio"))).replicas(3).jvmFlags(JVM)
                 .start(Duration.ofMinutes(3))) {
             System.out.printf("clusters ready in %.1f s; %s%n", (System.nanoTime() - started) / 1e9, serverSettings(lone));
             Side a = new Side("lone", lone, writeRounds, dmaRounds);

@@ -318,10 +318,13 @@ abstract class HostileTenantTests extends ApiTest {
         return r.status() + " " + r.raw().body().replace(id, "<id>");
     }
 
-    /** Every row of every table, sorted: equal digests mean nothing changed. */
+    /**
+     * Every row of every table, sorted: equal digests mean nothing changed. The {@code replica} table is left out: on
+     * PostgreSQL this process renews its membership lease there every heartbeat, whatever the requests do.
+     */
     private String digest() {
         List<String> tables = jdbc.queryForList("select table_name from information_schema.tables where table_schema = current_schema()"
-                + " and table_type in ('BASE TABLE', 'TABLE')", String.class);
+                + " and table_type in ('BASE TABLE', 'TABLE') and lower(table_name) <> 'replica'", String.class);
         assertThat(tables).as("tables").isNotEmpty();
         Map<String, List<String>> rows = new TreeMap<>();
         for (String t : tables) {

@@ -67,6 +67,8 @@ public final class ReplicaCluster implements AutoCloseable {
         private final Path dir;
         private int replicas = 3;
         private String heap = "-Xmx256m";
+        /** Quick to start and small: the tests' replicas live for a minute or two. */
+        private List<String> jit = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
         private final Map<String, String> properties = new LinkedHashMap<>();
         private AutoCloseable ownServer;
 
@@ -86,6 +88,12 @@ public final class ReplicaCluster implements AutoCloseable {
 
         public Builder heap(String xmx) {
             this.heap = xmx;
+            return this;
+        }
+
+        /** The JVM's collector and compiler flags instead of the tests' quick-start ones (a benchmark wants C2). */
+        public Builder jvmFlags(String... flags) {
+            this.jit = List.of(flags);
             return this;
         }
 
@@ -244,8 +252,9 @@ public final class ReplicaCluster implements AutoCloseable {
 
     private synchronized void launch(Replica r) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, config.heap, "-Xss512k", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.sva.SvaApplication",
+        List<String> command = new ArrayList<>(List.of(java, config.heap, "-Xss512k"));
+        command.addAll(config.jit);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.sva.SvaApplication",
                 "--server.port=" + r.port,
                 "--spring.profiles.active=postgres",
                 "--spring.datasource.url=" + config.server.url(database),
