@@ -15,7 +15,4 @@ public interface JournalFollower {
      * snapshot of its rows. Throws when the database cannot be read; the node then stays behind.
      */
     void catchUp(long nodeId, long position);
-
-    /** Catches every node up to its journal position as the database holds it now (after a reconnect). */
-    void resync();
 }

@@ -403,6 +403,13 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
             join(c);
             return;
         }
+        if (System.nanoTime() - fenceAt >= 0) {
+            // the renewal landed after the old lease may have expired in the database: a writer may have stopped
+            // waiting for this replica meanwhile, so it catches up (joins) before it answers again
+            log.warn("replica {}: its lease renewal took past its fence time; joining again", id);
+            join(c);
+            return;
+        }
         fenceAt = sent + properties.lease().minus(properties.margin()).toNanos();
         positionsAtLastRenewal = positions(c);
     }
@@ -423,8 +430,10 @@ public class ReplicaSet implements DmaAdmission, SmartLifecycle {
             s.setDouble(3, properties.lease().toMillis() / 1000.0);
             s.executeUpdate();
         }
-        follower.resync();
+        // the positions to reach are read once, after the row says ready: a write committed before this read is
+        // among them, and the writer of any later one sees this replica ready and waits for its acknowledgement
         Map<Long, Long> positions = positions(c);
+        positions.forEach(follower::catchUp);
         acknowledgeAll(c, positions.keySet());
         String behind = behind(positions);
         long fence = sent + properties.lease().minus(properties.margin()).toNanos();

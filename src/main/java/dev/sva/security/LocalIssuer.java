@@ -144,7 +144,11 @@ final class LocalIssuer {
                 Files.writeString(written, value + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
                 try {
                     Files.createLink(file, written);
-                } catch (UnsupportedOperationException noLinks) {
+                } catch (FileAlreadyExistsException raced) {
+                    throw raced;
+                } catch (UnsupportedOperationException | IOException noLinks) {
+                    // a file system without hard links (some volume drivers) answers EPERM or ENOTSUP: a move
+                    // that refuses to replace the name is the next best publication
                     Files.move(written, file);
                 }
             } catch (FileAlreadyExistsException raced) {

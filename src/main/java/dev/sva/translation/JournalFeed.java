@@ -193,12 +193,6 @@ class JournalFeed implements JournalFollower, JournalCommitHook, DmaAdmission, C
         return snapshots.get();
     }
 
-    @Override
-    public void resync() {
-        Map<Long, Long> positions = read.execute(status -> journal.positions());
-        positions.forEach(this::catchUp);
-    }
-
     // ------------------------------------------------------------------ JournalCommitHook
 
     /**
