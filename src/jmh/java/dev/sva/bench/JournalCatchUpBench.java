@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -36,18 +35,15 @@ public final class JournalCatchUpBench {
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        String url = env("SVA_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-        String user = env("SVA_BENCH_PG_USER", "postgres");
-        String password = env("SVA_BENCH_PG_PASSWORD", "");
-        String schema = "sva_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        BenchPostgres pg = BenchPostgres.fromEnv();
+        String url = pg.url(), user = pg.user(), password = pg.password();
+        String schema = BenchPostgres.newSchemaName();
         JsonMapper json = JsonMapper.builder().build();
         try (Connection jdbc = DriverManager.getConnection(url, user, password)) {
             try (Statement s = jdbc.createStatement()) {
-                ResultSet rs = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit'), version()");
-                rs.next();
-                System.out.printf("PostgreSQL: fsync=%s synchronous_commit=%s %s%n", rs.getString(1), rs.getString(2), rs.getString(3));
+                BenchPostgres.describe(jdbc);
             }
-            String pgUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+            String pgUrl = pg.urlWithSchema(schema);
             try (BenchServer server = new BenchServer("--spring.profiles.active=postgres", "--spring.datasource.url=" + pgUrl,
                     "--spring.datasource.username=" + user, "--spring.datasource.password=" + password,
                     "--spring.flyway.schemas=" + schema, "--spring.flyway.default-schema=" + schema,
@@ -172,8 +168,4 @@ public final class JournalCatchUpBench {
         }
     }
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
 }

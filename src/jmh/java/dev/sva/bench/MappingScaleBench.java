@@ -7,7 +7,6 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,12 +40,11 @@ public final class MappingScaleBench {
             }
         }
         if (which.equals("pg") || which.equals("both")) {
-            String url = env("SVA_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-            String user = env("SVA_BENCH_PG_USER", "postgres");
-            String password = env("SVA_BENCH_PG_PASSWORD", "");
-            String schema = "sva_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            BenchPostgres pg = BenchPostgres.fromEnv();
+            String url = pg.url(), user = pg.user(), password = pg.password();
+            String schema = BenchPostgres.newSchemaName();
             try {
-                String pgUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+                String pgUrl = pg.urlWithSchema(schema);
                 try (BenchServer server = new BenchServer("--spring.profiles.active=postgres", "--spring.datasource.url=" + pgUrl,
                         "--spring.datasource.username=" + user, "--spring.datasource.password=" + password,
                         "--spring.flyway.schemas=" + schema, "--spring.flyway.default-schema=" + schema)) {
@@ -118,8 +116,4 @@ public final class MappingScaleBench {
         return nanos.length / (total / 1e9);
     }
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
 }

@@ -3,9 +3,7 @@ package dev.sva.bench;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.UUID;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -20,10 +18,9 @@ public final class PersistenceBench {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        String url = env("SVA_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-        String user = env("SVA_BENCH_PG_USER", "postgres");
-        String password = env("SVA_BENCH_PG_PASSWORD", "");
-        String schema = "sva_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        BenchPostgres pg = BenchPostgres.fromEnv();
+        String url = pg.url(), user = pg.user(), password = pg.password();
+        String schema = BenchPostgres.newSchemaName();
         JsonMapper json = JsonMapper.builder().build();
         try (Connection jdbc = DriverManager.getConnection(url, user, password)) {
             try (Statement s = jdbc.createStatement()) {
@@ -31,11 +28,9 @@ public final class PersistenceBench {
                 s.execute("CREATE SCHEMA " + schema + "_raw");
                 s.execute("CREATE TABLE " + schema + "_raw.raw_bond (id BIGSERIAL PRIMARY KEY, device_id BIGINT NOT NULL, "
                         + "address_space_id BIGINT NOT NULL, pasid INTEGER NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL)");
-                ResultSet rs = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit'), version()");
-                rs.next();
-                System.out.printf("PostgreSQL: fsync=%s synchronous_commit=%s %s%n", rs.getString(1), rs.getString(2), rs.getString(3));
+                BenchPostgres.describe(jdbc);
             }
-            String pgUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+            String pgUrl = pg.urlWithSchema(schema);
             try (BenchServer server = new BenchServer("--spring.profiles.active=postgres", "--spring.datasource.url=" + pgUrl,
                     "--spring.datasource.username=" + user, "--spring.datasource.password=" + password,
                     "--spring.flyway.schemas=" + schema, "--spring.flyway.default-schema=" + schema)) {
@@ -95,8 +90,4 @@ public final class PersistenceBench {
         }
     }
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
 }
